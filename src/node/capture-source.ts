@@ -1,0 +1,206 @@
+/**
+ * Node-only capture source: reads a file (or '-' for stdin) in big
+ * sequential chunks into one reusable buffer and drives a CaptureReader.
+ */
+import * as fs from 'node:fs';
+import { CaptureReader } from '../io/capture-reader.js';
+import type { CaptureFormat } from '../io/capture-reader.js';
+import { CaptureError, CaptureOpenError } from '../io/errors.js';
+import { createFrame } from '../io/frame.js';
+import type { CaptureFrame } from '../io/frame.js';
+
+export interface ReadSummary {
+  /** Frames delivered to onFrame. */
+  frames: number;
+  /** Bytes read from the input. */
+  bytes: number;
+  /** Offset of an incomplete final record (warn "capture ends mid-record at offset N"), else null. */
+  truncatedAt: number | null;
+  format: CaptureFormat | null;
+  /** Non-fatal reader warnings. */
+  warnings: string[];
+  /** True when onFrame returned false. */
+  stopped: boolean;
+}
+
+export interface CaptureSourceOptions {
+  /** Read size in bytes (default 4 MiB). */
+  chunkSize?: number;
+  onWarning?: (message: string) => void;
+}
+
+const DEFAULT_CHUNK = 4 * 1024 * 1024;
+
+function describe(code: string | undefined, fallback: string): string {
+  switch (code) {
+    case 'ENOENT': return 'no such file';
+    case 'EISDIR': return 'is a directory';
+    case 'EACCES':
+    case 'EPERM': return 'permission denied';
+    case 'ENOTDIR': return 'not a directory';
+    case 'ELOOP': return 'too many symbolic links';
+    case 'ENAMETOOLONG': return 'file name too long';
+    case 'EMFILE':
+    case 'ENFILE': return 'too many open files';
+    case 'EIO': return 'input/output error';
+    default: return fallback;
+  }
+}
+
+function errCode(e: unknown): string | undefined {
+  const c = (e as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** An opened capture input. */
+export class CaptureSource {
+  readonly path: string;
+  private fd: number;
+  private readonly isStdin: boolean;
+  private closed = false;
+
+  /** Use openCapture(). */
+  constructor(path: string, fd: number, isStdin: boolean) {
+    this.path = path;
+    this.fd = fd;
+    this.isStdin = isStdin;
+  }
+
+  private get displayName(): string {
+    return this.isStdin ? 'stdin' : this.path;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.isStdin) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // ignore
+      }
+    }
+    this.fd = -1;
+  }
+
+  /**
+   * Reads the whole input, calling onFrame synchronously for every frame
+   * (the same frame object each time; its bytes are valid only during the
+   * call). Return false from onFrame to stop early. Throws CaptureError
+   * (corrupt capture, `empty file`) or CaptureOpenError (I/O errors).
+   * Closes the source when done.
+   */
+  async forEach(
+    onFrame: (f: CaptureFrame) => void | boolean,
+    options: CaptureSourceOptions = {},
+  ): Promise<ReadSummary> {
+    if (this.closed) throw new Error('CaptureSource already closed');
+    const reader = new CaptureReader(options.onWarning ? { onWarning: options.onWarning } : {});
+    const frame = createFrame();
+    let stopped = false;
+    const drain = (): boolean => {
+      while (reader.next(frame)) {
+        if (onFrame(frame) === false) return false;
+      }
+      return true;
+    };
+    try {
+      const size = Math.max(65536, options.chunkSize ?? DEFAULT_CHUNK);
+      const buf = new Uint8Array(size);
+      let useAsync = false;
+      for (;;) {
+        let n: number;
+        try {
+          n = fs.readSync(this.fd, buf, 0, size, null);
+        } catch (e) {
+          const code = errCode(e);
+          if (code === 'EAGAIN' && this.isStdin) {
+            useAsync = true;
+            break;
+          }
+          if (code === 'EOF') break; // Windows pipes
+          throw new CaptureOpenError(
+            `cannot read ${this.displayName}: ${describe(code, errText(e))}`,
+            this.path,
+            code,
+          );
+        }
+        if (n === 0) break;
+        // The reader holds no reference to buf once next() returned false, so buf is reused.
+        reader.push(n === size ? buf : buf.subarray(0, n));
+        if (!drain()) {
+          stopped = true;
+          break;
+        }
+      }
+      if (useAsync && !stopped) {
+        // Non-blocking stdin (e.g. a TTY or some pipes): fall back to stream reading.
+        for await (const chunk of process.stdin as AsyncIterable<Uint8Array>) {
+          reader.push(chunk);
+          if (!drain()) {
+            stopped = true;
+            break;
+          }
+        }
+      }
+      if (!stopped) {
+        reader.end();
+        if (!drain()) stopped = true;
+      }
+    } finally {
+      this.close();
+    }
+    return {
+      frames: reader.frames,
+      bytes: reader.bytes,
+      truncatedAt: reader.truncatedAt,
+      format: reader.format,
+      warnings: reader.warnings,
+      stopped,
+    };
+  }
+}
+
+/**
+ * Opens a capture file, or stdin for '-'. Throws CaptureOpenError with a
+ * one-line message such as `cannot open FILE: no such file`.
+ */
+export function openCapture(path: string): CaptureSource {
+  if (path === '-') return new CaptureSource(path, 0, true);
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    const code = errCode(e);
+    throw new CaptureOpenError(`cannot open ${path}: ${describe(code, errText(e))}`, path, code);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) {
+      throw new CaptureOpenError(`cannot open ${path}: is a directory`, path, 'EISDIR');
+    }
+  } catch (e) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // ignore
+    }
+    if (e instanceof CaptureError) throw e;
+    const code = errCode(e);
+    throw new CaptureOpenError(`cannot open ${path}: ${describe(code, errText(e))}`, path, code);
+  }
+  return new CaptureSource(path, fd, false);
+}
+
+/** openCapture(path) then forEach(onFrame). */
+export async function forEachFrame(
+  path: string,
+  onFrame: (f: CaptureFrame) => void | boolean,
+  options: CaptureSourceOptions = {},
+): Promise<ReadSummary> {
+  return openCapture(path).forEach(onFrame, options);
+}
