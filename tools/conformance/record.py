@@ -1,0 +1,604 @@
+#!/usr/bin/env python3
+"""Record what the running Linux kernel's nf_conntrack decides for each conformance scenario.
+
+Usage:  record.py [--out DIR] [--scenarios DIR] [--check-stable] [name ...]
+
+Needs root, iproute2 (ip netns), nftables (nft), conntrack-tools (conntrack) and /dev/net/tun:
+    apt-get install -y nftables conntrack iproute2
+Exits 77 ("skipping") when any of these is missing.
+
+Per scenario it creates two private network namespaces (router + sink), writes every packet of
+test/conformance/scenarios/<name>.pcap into a tun device of the router namespace, and records
+per packet: the ct state/direction seen by an nft prerouting rule at priority 0 (logged to the
+kernel ring buffer, read from /dev/kmsg), conntrack's own log messages
+(nf_conntrack_log_invalid=255), and the `conntrack -E` event lines; at the end the
+/proc/net/nf_conntrack table, `conntrack -L` and the summed `conntrack -S` counters.
+The result is test/conformance/golden/<name>.json (shape documented in README.md next to this file).
+
+Only python3 stdlib is used. Nothing global is left behind: namespaces are deleted and the one
+global sysctl it touches (net.netfilter.nf_log_all_netns) is restored, also on SIGINT/SIGTERM.
+"""
+import ctypes
+import datetime
+import errno
+import fcntl
+import json
+import os
+import random
+import re
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
+DEFAULT_SCEN = os.path.join(ROOT, 'test', 'conformance', 'scenarios')
+DEFAULT_OUT = os.path.join(ROOT, 'test', 'conformance', 'golden')
+
+CLONE_NEWNET = 0x40000000
+TUNSETIFF = 0x400454CA
+IFF_TUN = 0x0001
+IFF_NO_PI = 0x1000
+
+GAP_CAP = 3.0          # seconds: longest real sleep between two packets
+EVENT_WAIT = 1.0       # seconds: longest wait for conntrack -E to print counted events
+STATS_KEYS = ['found', 'invalid', 'insert', 'insert_failed', 'drop', 'early_drop', 'error',
+              'search_restart', 'clash_resolve', 'chaintoolong']
+STATES = [('new', 'original'), ('established', 'original'), ('established', 'reply'),
+          ('related', 'original'), ('related', 'reply'), ('invalid', None), ('untracked', None)]
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def skip(msg):
+    print(f'skipping: needs root and ip netns, nft, conntrack, /dev/net/tun ({msg})', file=sys.stderr)
+    sys.exit(77)
+
+
+def setns(fd):
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+
+
+def run(cmd, check=True, inp=None):
+    r = subprocess.run(cmd, input=inp, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError(f'{" ".join(cmd)} failed ({r.returncode}): {r.stderr.strip()}')
+    return r
+
+
+def write_sysctl(name, value):
+    path = '/proc/sys/' + name.replace('.', '/')
+    with open(path, 'w') as f:
+        f.write(str(value))
+
+
+def read_sysctl(name):
+    with open('/proc/sys/' + name.replace('.', '/')) as f:
+        return f.read().strip()
+
+
+# ------------------------------------------------------------------------------------------------
+# pcap
+
+def read_pcap(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    magic = struct.unpack('<I', data[:4])[0]
+    if magic == 0xa1b2c3d4:
+        endian, nano = '<', False
+    elif magic == 0xd4c3b2a1:
+        endian, nano = '>', False
+    elif magic == 0xa1b23c4d:
+        endian, nano = '<', True
+    elif magic == 0x4d3cb2a1:
+        endian, nano = '>', True
+    else:
+        raise ValueError(f'{path}: not a classic pcap file')
+    linktype = struct.unpack(endian + 'I', data[20:24])[0]
+    off = 24
+    out = []
+    while off + 16 <= len(data):
+        sec, frac, incl, _orig = struct.unpack(endian + 'IIII', data[off:off + 16])
+        pkt = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        ts = sec + frac / (1e9 if nano else 1e6)
+        if linktype == 1:
+            etype = struct.unpack('>H', pkt[12:14])[0]
+            pkt = pkt[14:]
+            if etype == 0x8100:
+                pkt = pkt[4:]
+        elif linktype in (101, 12, 14):
+            pass
+        elif linktype == 113:  # Linux cooked
+            pkt = pkt[16:]
+        else:
+            raise ValueError(f'{path}: unsupported link type {linktype}')
+        out.append((ts, pkt))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# /dev/kmsg reader
+
+class Kmsg:
+    def __init__(self):
+        self.fd = os.open('/dev/kmsg', os.O_RDONLY | os.O_NONBLOCK)
+        os.lseek(self.fd, 0, os.SEEK_END)
+
+    def drain(self):
+        lines = []
+        while True:
+            try:
+                rec = os.read(self.fd, 16384)
+            except BlockingIOError:
+                break
+            except OSError as e:
+                if e.errno == errno.EPIPE:  # overwritten records; keep reading
+                    continue
+                raise
+            if not rec:
+                break
+            text = rec.decode('utf-8', 'replace')
+            head, _, msg = text.partition(';')
+            msg = msg.split('\n', 1)[0]
+            lines.append(msg)
+        return lines
+
+    def close(self):
+        os.close(self.fd)
+
+
+# ------------------------------------------------------------------------------------------------
+# ctnetlink event counter (to know how many `conntrack -E` lines each packet caused)
+
+NETLINK_NETFILTER = 12
+NLMSG_ERROR = 2
+NLMSG_DONE = 3
+
+
+class NlCounter:
+    def __init__(self, groups):
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        self.sock.bind((0, groups))
+        self.sock.setblocking(False)
+
+    def drain(self):
+        n = 0
+        while True:
+            try:
+                data = self.sock.recv(1 << 16)
+            except BlockingIOError:
+                break
+            off = 0
+            while off + 16 <= len(data):
+                length, mtype, _flags, _seq, _pid = struct.unpack('=IHHII', data[off:off + 16])
+                if length < 16:
+                    break
+                if mtype not in (NLMSG_ERROR, NLMSG_DONE):
+                    n += 1
+                off += (length + 3) & ~3
+        return n
+
+    def close(self):
+        self.sock.close()
+
+
+class LineReader:
+    def __init__(self, proc):
+        self.proc = proc
+        self.buf = b''
+        self.lines = []
+        os.set_blocking(proc.stdout.fileno(), False)
+
+    def poll(self, timeout):
+        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if r:
+            try:
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+            except BlockingIOError:
+                chunk = b''
+            self.buf += chunk
+            while b'\n' in self.buf:
+                line, self.buf = self.buf.split(b'\n', 1)
+                self.lines.append(line.decode('utf-8', 'replace'))
+            return bool(chunk)
+        return False
+
+    def wait_for(self, count, limit=EVENT_WAIT):
+        deadline = time.monotonic() + limit
+        while len(self.lines) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.poll(left)
+        return True
+
+
+# ------------------------------------------------------------------------------------------------
+
+class Env:
+    """Global state to clean up."""
+    namespaces = []
+    procs = []
+    restore_sysctls = {}
+    init_ns_fd = None
+
+
+def cleanup():
+    for p in Env.procs:
+        try:
+            p.kill()
+            p.wait(timeout=2)
+        except Exception:
+            pass
+    Env.procs = []
+    if Env.init_ns_fd is not None:
+        try:
+            setns(Env.init_ns_fd)
+        except OSError:
+            pass
+    for ns in Env.namespaces:
+        subprocess.run(['ip', 'netns', 'del', ns], capture_output=True)
+    Env.namespaces = []
+
+
+def restore_global():
+    if Env.init_ns_fd is not None:
+        try:
+            setns(Env.init_ns_fd)
+        except OSError:
+            pass
+    for k, v in Env.restore_sysctls.items():
+        try:
+            write_sysctl(k, v)
+        except OSError:
+            pass
+    Env.restore_sysctls = {}
+
+
+def on_signal(signum, _frame):
+    cleanup()
+    restore_global()
+    sys.exit(128 + signum)
+
+
+def preflight():
+    if os.geteuid() != 0:
+        skip('not root')
+    for tool in ('ip', 'nft', 'conntrack'):
+        if shutil.which(tool) is None:
+            skip(f'{tool} not found')
+    if not os.path.exists('/dev/net/tun'):
+        skip('/dev/net/tun missing')
+    name = f'ctrecchk{os.getpid()}'
+    r = subprocess.run(['ip', 'netns', 'add', name], capture_output=True, text=True)
+    if r.returncode != 0:
+        skip(f'ip netns add failed: {r.stderr.strip()}')
+    try:
+        r = subprocess.run(['ip', 'netns', 'exec', name, 'nft', '-f', '-'], input='table inet t {\n chain c {\n  type filter hook prerouting priority 0;\n  ct state new counter\n }\n}\n',
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            skip(f'nft does not work in a namespace: {r.stderr.strip()}')
+        r = subprocess.run(['ip', 'netns', 'exec', name, 'conntrack', '-L'], capture_output=True, text=True)
+        if r.returncode != 0:
+            skip(f'conntrack -L does not work: {r.stderr.strip()}')
+    finally:
+        subprocess.run(['ip', 'netns', 'del', name], capture_output=True)
+
+
+def nft_ruleset(tag, tun):
+    lines = [f'table inet ctrec {{']
+    for st, d in STATES:
+        lines.append(f'  counter {st}_{d or "any"} {{ }}')
+    lines.append('  chain pre { type filter hook prerouting priority 0; policy accept;')
+    for st, d in STATES:
+        dm = f'ct direction {d} ' if d else ''
+        lines.append(f'    iifname "{tun}" ct state {st} {dm}counter name {st}_{d or "any"} '
+                     f'log prefix "{tag} {st} {d or "-"} " level debug')
+    lines.append('  }')
+    lines.append('  chain out { type filter hook output priority -300; policy accept; notrack; }')
+    lines.append('}')
+    return '\n'.join(lines) + '\n'
+
+
+STRIP_ID = re.compile(r' id=(\d+)$')
+TIMEOUT_FIELD = re.compile(r'^(\S+\s+\d+\s+\S+\s+\d+\s+)(\d+)')
+
+
+def table_sort_key(line):
+    # /proc and conntrack -L list entries in hash order, which is random per namespace:
+    # sort them, ignoring the (timing dependent) remaining timeout.
+    return re.sub(r'^((?:\S+\s+\d+\s+)?\S+\s+\d+\s+)\d+ ', r'\1', line)
+
+
+def record_scenario(name, scen_dir, out_dir, sysctls):
+    pcap = os.path.join(scen_dir, name + '.pcap')
+    packets = read_pcap(pcap)
+    token = '%06x' % random.getrandbits(24)
+    rns = f'ctrec-{os.getpid()}-{token}-r'
+    sns = f'ctrec-{os.getpid()}-{token}-s'
+    tun = f'ctt{token}'
+    tag = f'CTREC{token}'
+    for ns in (rns, sns):
+        run(['ip', 'netns', 'add', ns])
+        Env.namespaces.append(ns)
+    rfd = os.open(f'/run/netns/{rns}', os.O_RDONLY)
+    kmsg = None
+    tunfd = None
+    counter = exp_counter = None
+    try:
+        # sink: just an interface that swallows everything
+        run(['ip', 'netns', 'exec', sns, 'sh', '-c',
+             'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1'])
+        setns(rfd)
+        for k, v in [('net.ipv6.conf.default.addr_gen_mode', 1), ('net.ipv6.conf.all.addr_gen_mode', 1),
+                     ('net.ipv6.conf.default.accept_dad', 0), ('net.ipv6.conf.all.accept_dad', 0),
+                     ('net.ipv6.conf.default.accept_ra', 0), ('net.ipv6.conf.all.accept_ra', 0),
+                     ('net.ipv4.conf.all.rp_filter', 0), ('net.ipv4.conf.default.rp_filter', 0),
+                     ('net.ipv4.ip_forward', 1), ('net.ipv6.conf.all.forwarding', 1),
+                     ('net.ipv6.conf.default.forwarding', 1),
+                     ('net.ipv4.conf.all.accept_local', 1), ('net.ipv4.conf.default.accept_local', 1)]:
+            write_sysctl(k, v)
+        run(['ip', 'link', 'set', 'lo', 'up'])
+        run(['ip', 'link', 'add', 'v0', 'mtu', '65535', 'type', 'veth', 'peer', 'name', 'v1', 'netns', sns])
+        run(['ip', 'netns', 'exec', sns, 'ip', 'link', 'set', 'v1', 'mtu', '65535', 'up'])
+        v1mac = run(['ip', 'netns', 'exec', sns, 'cat', '/sys/class/net/v1/address']).stdout.strip()
+        run(['ip', 'addr', 'add', '10.255.255.1/30', 'dev', 'v0'])
+        run(['ip', '-6', 'addr', 'add', 'fd00:ffff::1/64', 'dev', 'v0', 'nodad'])
+        run(['ip', 'link', 'set', 'v0', 'up'])
+        run(['ip', 'neigh', 'replace', '10.255.255.2', 'lladdr', v1mac, 'dev', 'v0', 'nud', 'permanent'])
+        run(['ip', '-6', 'neigh', 'replace', 'fd00:ffff::2', 'lladdr', v1mac, 'dev', 'v0', 'nud', 'permanent'])
+        run(['ip', 'route', 'add', 'default', 'via', '10.255.255.2', 'dev', 'v0'])
+        run(['ip', '-6', 'route', 'add', 'default', 'via', 'fd00:ffff::2', 'dev', 'v0'])
+        # tun device (created in this namespace because the thread is in it)
+        tunfd = os.open('/dev/net/tun', os.O_RDWR)
+        ifr = struct.pack('16sH22x', tun.encode(), IFF_TUN | IFF_NO_PI)
+        fcntl.ioctl(tunfd, TUNSETIFF, ifr)
+        run(['ip', 'link', 'set', tun, 'mtu', '65535', 'up'])
+        write_sysctl(f'net.ipv4.conf.{tun}.rp_filter', 0)
+        run(['nft', '-f', '-'], inp=nft_ruleset(tag, tun))
+        write_sysctl('net.netfilter.nf_conntrack_log_invalid', 255)
+        for k, v in sysctls.items():
+            write_sysctl(k, v)
+        applied = {k: read_sysctl(k) for k in sysctls}
+        # listeners
+        counter = NlCounter(0b111)        # NFNLGRP_CONNTRACK_NEW/UPDATE/DESTROY
+        exp_counter = NlCounter(0b111000)  # NFNLGRP_CONNTRACK_EXP_NEW/UPDATE/DESTROY
+        ev = subprocess.Popen(['stdbuf', '-oL', 'conntrack', '-E', '-o', 'id'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        Env.procs.append(ev)
+        exp = subprocess.Popen(['stdbuf', '-oL', 'conntrack', '-E', 'expect'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        Env.procs.append(exp)
+        evr, expr = LineReader(ev), LineReader(exp)
+        time.sleep(0.25)  # let both listeners subscribe
+        evr.poll(0)
+        expr.poll(0)
+        kmsg = Kmsg()
+        kmsg.drain()
+
+        frames = []
+        t0 = None
+        ts0 = packets[0][0] if packets else 0.0
+        ev_total = 0
+        exp_total = 0
+        sched = 0.0  # wall offset at which the current packet is due
+        prev_ts = ts0
+        for i, (ts, pkt) in enumerate(packets):
+            gap = max(0.0, min(ts - prev_ts, GAP_CAP))
+            prev_ts = ts
+            if t0 is not None:
+                sched += gap
+                now = time.monotonic() - t0
+                if sched > now:
+                    time.sleep(sched - now)
+                else:
+                    sched = now
+            t_write = time.monotonic()
+            if t0 is None:
+                t0 = t_write
+            try:
+                os.write(tunfd, pkt)
+                write_err = None
+            except OSError as e:
+                write_err = os.strerror(e.errno)
+            off = t_write - t0
+            n_ev = counter.drain()
+            n_exp = exp_counter.drain()
+            ev_total += n_ev
+            exp_total += n_exp
+            ok_ev = evr.wait_for(ev_total)
+            ok_exp = expr.wait_for(exp_total)
+            klines = kmsg.drain()
+            state, direction, logs, raws = 'none', None, [], []
+            nstate = 0
+            for line in klines:
+                if f'IN={tun} ' not in line:
+                    continue
+                if line.startswith(tag + ' '):
+                    parts = line.split(' ')
+                    state = parts[1]
+                    direction = None if parts[2] == '-' else parts[2]
+                    nstate += 1
+                    continue
+                head = line.split(f' IN={tun} ', 1)[0]
+                m = re.match(r'^(nf_ct_[A-Za-z0-9_]+): ?(.*)$', head)
+                logs.append((m.group(2) if m else head).rstrip())
+                raws.append(line.replace(f'IN={tun} ', 'IN=tun0 '))
+            if state in ('invalid', 'untracked', 'none'):
+                direction = None
+            new_ev = evr.lines[ev_total - n_ev:ev_total] if ok_ev else evr.lines[ev_total - n_ev:]
+            events, ids = [], []
+            for l in new_ev:
+                m = STRIP_ID.search(l)
+                if m:
+                    ids.append(int(m.group(1)))
+                    l = l[:m.start()]
+                events.append(l)
+            fr = {'frame': i + 1, 'wallOffset': round(off, 4), 'ctstate': state, 'dir': direction,
+                  'log': logs, 'logRaw': raws, 'events': events, 'eventIds': ids}
+            if write_err:
+                fr['writeError'] = write_err
+            if not ok_ev or not ok_exp or nstate > 1:
+                fr['recorderWarning'] = f'events {len(evr.lines)}/{ev_total} expect {len(expr.lines)}/{exp_total} staterules {nstate}'
+            frames.append(fr)
+        # final state, immediately
+        t_tab = time.monotonic()
+        with open('/proc/self/net/nf_conntrack') as f:
+            table = [l.rstrip('\n') for l in f if l.strip()]
+        table_off = t_tab - t0 if t0 is not None else 0.0
+        cl = run(['conntrack', '-L'], check=False).stdout.splitlines()
+        cl = [l for l in cl if l.strip()]
+        st = run(['conntrack', '-S'], check=False).stdout
+        stats = {k: 0 for k in STATS_KEYS}
+        for m in re.finditer(r'(\w+)=(\d+)', st):
+            if m.group(1) != 'cpu':
+                stats[m.group(1)] = stats.get(m.group(1), 0) + int(m.group(2))
+        counters = json.loads(run(['nft', '-j', 'list', 'counters']).stdout)
+        nft_counts = {}
+        for obj in counters.get('nftables', []):
+            c = obj.get('counter')
+            if c and c.get('table') == 'ctrec':
+                nft_counts[c['name']] = c['packets']
+        # late events (should be none)
+        time.sleep(0.05)
+        evr.poll(0.02)
+        expr.poll(0.02)
+        late = evr.lines[ev_total:]
+        tally = {}
+        for fr in frames:
+            if fr['ctstate'] != 'none':
+                k = f"{fr['ctstate']}_{fr['dir'] or 'any'}"
+                tally[k] = tally.get(k, 0) + 1
+        checks = {
+            'countersMatch': all(nft_counts.get(k, 0) == tally.get(k, 0) for k in set(nft_counts) | set(tally)),
+            'eventsAttributed': all('recorderWarning' not in fr for fr in frames) and not late,
+            'sysctlsApplied': {k: str(v) for k, v in sysctls.items()} == applied,
+        }
+        result = {
+            'scenario': name,
+            'kernel': os.uname().release,
+            'recordedAt': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
+            'sysctls': sysctls,
+            'packets': frames,
+            'table': sorted(table, key=table_sort_key),
+            'tableWallOffset': round(table_off, 4),
+            'conntrackL': sorted(cl, key=table_sort_key),
+            'stats': stats,
+            'expectEvents': [STRIP_ID.sub('', l) for l in expr.lines],
+            'nftCounters': nft_counts,
+            'checks': checks,
+        }
+        if late:
+            result['lateEvents'] = late
+        os.makedirs(out_dir, exist_ok=True)
+        with open(os.path.join(out_dir, name + '.json'), 'w') as f:
+            json.dump(result, f, indent=2)
+            f.write('\n')
+        return result
+    finally:
+        if kmsg:
+            kmsg.close()
+        if counter:
+            counter.close()
+        if exp_counter:
+            exp_counter.close()
+        for p in Env.procs:
+            try:
+                p.kill()
+                p.wait(timeout=2)
+            except Exception:
+                pass
+        Env.procs = []
+        if tunfd is not None:
+            os.close(tunfd)
+        setns(Env.init_ns_fd)
+        os.close(rfd)
+        for ns in (rns, sns):
+            subprocess.run(['ip', 'netns', 'del', ns], capture_output=True)
+            if ns in Env.namespaces:
+                Env.namespaces.remove(ns)
+
+
+def normalise(result):
+    """What must be identical between two recordings."""
+    strip_to = re.compile(r'^((?:\S+\s+\d+\s+)?\S+\s+\d+\s+)\d+ ')
+    ev_to = re.compile(r'^(\s*\[\w+\]\s+\S+\s+\d+\s+)\d+ ')
+    return {
+        'packets': [{k: (v if k != 'events' else [ev_to.sub(r'\1T ', e) for e in v])
+                     for k, v in fr.items() if k not in ('wallOffset', 'eventIds')} for fr in result['packets']],
+        'table': [strip_to.sub(r'\1T ', l) for l in result['table']],
+        'conntrackL': [strip_to.sub(r'\1T ', l) for l in result['conntrackL']],
+        'stats': result['stats'],
+        'expectEvents': result['expectEvents'],
+    }
+
+
+def main(argv):
+    out_dir = DEFAULT_OUT
+    scen_dir = DEFAULT_SCEN
+    check_stable = False
+    names = []
+    it = iter(argv)
+    for a in it:
+        if a == '--out':
+            out_dir = next(it)
+        elif a == '--scenarios':
+            scen_dir = next(it)
+        elif a == '--check-stable':
+            check_stable = True
+        elif a in ('-h', '--help'):
+            print(__doc__)
+            return 0
+        else:
+            names.append(a)
+    preflight()
+    with open(os.path.join(scen_dir, 'manifest.json')) as f:
+        manifest = json.load(f)
+    by_name = {m['name']: m for m in manifest}
+    if not names:
+        names = [m['name'] for m in manifest]
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        print(f'unknown scenarios: {", ".join(unknown)}', file=sys.stderr)
+        return 2
+    Env.init_ns_fd = os.open('/proc/self/ns/net', os.O_RDONLY)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    Env.restore_sysctls['net.netfilter.nf_log_all_netns'] = read_sysctl('net.netfilter.nf_log_all_netns')
+    write_sysctl('net.netfilter.nf_log_all_netns', 1)
+    bad = 0
+    try:
+        for n in names:
+            t = time.monotonic()
+            sysctls = by_name[n].get('sysctls', {}) or {}
+            res = record_scenario(n, scen_dir, out_dir, sysctls)
+            flaps = ''
+            if check_stable:
+                tmp = os.path.join(out_dir, '.stable-check')
+                res2 = record_scenario(n, scen_dir, tmp, sysctls)
+                os.unlink(os.path.join(tmp, n + '.json'))
+                if normalise(res) != normalise(res2):
+                    flaps = ' FLAPS'
+                    bad += 1
+            ok = all(v is True for v in res['checks'].values())
+            if not ok:
+                bad += 1
+            summary = ' '.join(f"{p['ctstate'][:3]}" for p in res['packets'][:12])
+            print(f'{n}: {len(res["packets"])} packets, {len(res["table"])} entries, '
+                  f'{time.monotonic() - t:.1f}s{"" if ok else " CHECKS FAILED " + json.dumps(res["checks"])}{flaps}  [{summary}]')
+    finally:
+        cleanup()
+        restore_global()
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
