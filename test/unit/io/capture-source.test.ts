@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CaptureError, CaptureOpenError } from '../../../src/io/errors.js';
+import { forEachFrame, openCapture } from '../../../src/node/capture-source.js';
+import { buildPcap, buildPcapng, ethernet, ipv4Packet } from './build-capture.js';
+import { readAll } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ctscope-io-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+// ~6 MB capture with packet sizes that make records straddle 64 KiB reads.
+const many = buildPcap({
+  records: Array.from({ length: 20000 }, (_, i) => ({ sec: 1700000000 + i, frac: i % 1000000, data: ethernet(0x0800, ipv4Packet(i % 577)) })),
+});
+const manyPath = join(tmp, 'many.pcap');
+writeFileSync(manyPath, many);
+
+test('node source: large file in 64 KiB and default chunks equals in-memory reading', async () => {
+  const ref = readAll(many);
+  for (const chunkSize of [65536, undefined]) {
+    let n = 0;
+    let bad = 0;
+    const s = await forEachFrame(manyPath, (f) => {
+      const e = ref.frames[n]!;
+      if (f.index !== e.index || f.tsSec !== e.tsSec || f.tsNsec !== e.tsNsec || f.caplen !== e.caplen) bad++;
+      // spot-check bytes
+      if (n % 997 === 0) {
+        let h = '';
+        for (let i = 0; i < f.caplen; i++) h += f.buf[f.offset + i]!.toString(16).padStart(2, '0');
+        assert.equal(h, e.data);
+      }
+      n++;
+    }, chunkSize === undefined ? {} : { chunkSize });
+    assert.equal(bad, 0);
+    assert.equal(n, 20000);
+    assert.deepEqual({ ...s, warnings: s.warnings.length }, { frames: 20000, bytes: many.length, truncatedAt: null, format: 'pcap', warnings: 0, stopped: false });
+  }
+});
+
+test('node source: early stop', async () => {
+  let n = 0;
+  const s = await forEachFrame(manyPath, () => ++n < 5);
+  assert.equal(n, 5);
+  assert.equal(s.stopped, true);
+  assert.equal(s.frames, 5);
+});
+
+test('node source: truncated file reports truncatedAt', async () => {
+  const p = join(tmp, 'trunc.pcapng');
+  const ng = buildPcapng([{ blocks: [{ kind: 'idb', linkType: 1 }, { kind: 'epb', ifId: 0, ts: 1n, data: ipv4Packet(10) }, { kind: 'epb', ifId: 0, ts: 2n, data: ipv4Packet(10) }] }]);
+  writeFileSync(p, ng.subarray(0, ng.length - 5));
+  const s = await forEachFrame(p, () => {});
+  assert.equal(s.frames, 1);
+  assert.equal(s.format, 'pcapng');
+  assert.equal(s.truncatedAt, 28 + 20 + 64);
+});
+
+test('node source: open errors are CaptureOpenError with one-line messages', async () => {
+  const cases: Array<[string, RegExp]> = [
+    [join(tmp, 'nope.pcap'), /^cannot open .*nope\.pcap: no such file$/],
+    [tmp, /^cannot open .*: is a directory$/],
+  ];
+  if (process.getuid?.() !== 0) {
+    const locked = join(tmp, 'locked.pcap');
+    writeFileSync(locked, many.subarray(0, 100));
+    chmodSync(locked, 0);
+    cases.push([locked, /^cannot open .*locked\.pcap: permission denied$/]);
+  }
+  for (const [path, re] of cases) {
+    assert.throws(() => openCapture(path), (e: unknown) => e instanceof CaptureOpenError && e instanceof CaptureError && re.test(e.message));
+    await assert.rejects(forEachFrame(path, () => {}), (e: unknown) => e instanceof CaptureOpenError && re.test(e.message));
+  }
+});
+
+test('node source: empty and non-capture files', async () => {
+  const empty = join(tmp, 'empty.pcap');
+  writeFileSync(empty, new Uint8Array(0));
+  await assert.rejects(forEachFrame(empty, () => {}), (e: unknown) => e instanceof CaptureError && e.message === 'empty file');
+  const text = join(tmp, 'text.pcap');
+  writeFileSync(text, 'GIF89a..........................');
+  await assert.rejects(forEachFrame(text, () => {}), /not a pcap or pcapng file \(magic 0x47494638\)/);
+});
+
+test('node source: stdin ("-") from a pipe', () => {
+  const mod = fileURLToPath(new URL('../../../src/node/capture-source.js', import.meta.url));
+  const script = `import { forEachFrame } from ${JSON.stringify(mod)};
+    let bytes = 0; const s = await forEachFrame('-', (f) => { bytes += f.caplen; });
+    console.log(JSON.stringify({ frames: s.frames, bytes, format: s.format, truncatedAt: s.truncatedAt }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { input: many, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const ref = readAll(many);
+  const total = ref.frames.reduce((a, f) => a + f.caplen, 0);
+  assert.deepEqual(JSON.parse(r.stdout), { frames: 20000, bytes: total, format: 'pcap', truncatedAt: null });
+});
