@@ -1,0 +1,205 @@
+/**
+ * `ctscope replay FILE`: run a capture through the tracker and print what the
+ * kernel would show. stdout carries only what was asked for; warnings and the
+ * summary go to stderr.
+ */
+import { Conntrack, type ConntrackEvent } from '../conntrack.js';
+import { CTSTATE_NAMES } from '../core/consts.js';
+import { R_BAD_CHECKSUM } from '../core/reasons.js';
+import { SysctlError } from '../core/sysctl.js';
+import { formatConntrack, formatStats } from '../format/conntrack.js';
+import { formatLegacy, formatProc } from '../format/proc.js';
+import { toJson } from '../format/json.js';
+import { CaptureError } from '../io/errors.js';
+import { isSupportedLinkType, linkTypeName } from '../packet/link.js';
+import { openCapture } from '../node/capture-source.js';
+import { UsageError, choice, one, parseArgs, type OptionSpec } from './args.js';
+import { packetInfo, packetText } from './packet-line.js';
+import { Output } from './output.js';
+
+export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  table: { kind: 'value' },
+  packets: { kind: 'optional' },
+  events: { kind: 'optional' },
+  at: { kind: 'value' },
+  stats: { kind: 'flag' },
+  sysctl: { kind: 'value', repeat: true },
+  profile: { kind: 'value' },
+  zone: { kind: 'value' },
+  quiet: { kind: 'flag', short: 'q' },
+  help: { kind: 'flag', short: 'h' },
+};
+
+export const REPLAY_HELP = `Usage: ctscope replay FILE [options]
+
+Replays a capture (pcap or pcapng; FILE may be - for stdin) through a faithful
+copy of Linux 6.18's connection tracker, with the capture's timestamps as the
+clock, and prints the connection table as it stands after the last packet.
+
+Output (stdout carries only what you ask for; warnings and the summary go to stderr):
+  --table=FORMAT       the table after the last packet (default: proc)
+                         proc       /proc/net/nf_conntrack lines of 6.18
+                         conntrack  conntrack -L lines
+                         legacy     Linux 2.4 /proc/net/ip_conntrack lines (the Iptables Tutorial's)
+                         json       one JSON object per entry
+                         none       no table
+  --packets[=text|json]  one line per captured frame, in capture order: frame number,
+                       time, ctstate (new, established, related, invalid, untracked,
+                       skipped), direction, the entry's state, and the kernel's log
+                       message when it would log one
+  --events[=text|json] conntrack -E lines ([NEW], [UPDATE], [DESTROY]) prefixed with
+                       the capture time; DESTROY comes at the instant an entry expires
+  --at SECONDS         print the table as it was SECONDS after the first packet, then stop
+  --stats              the conntrack -S counters
+  -q, --quiet          no summary on stderr
+
+Tracker settings:
+  --sysctl NAME=VALUE  a kernel sysctl, e.g. net.netfilter.nf_conntrack_tcp_loose=0,
+                       net.netfilter.nf_conntrack_checksum=0, nf_conntrack_acct=1 (repeatable)
+  --profile NAME       timeouts of another era: tutorial (the Iptables Tutorial's table,
+                       CLOSE_WAIT 12 h) or linux-2.4 (Linux 2.4.0's own values)
+  --zone N             conntrack zone of every packet (default 0)
+
+Examples:
+  ctscope replay examples/tutorial-telnet.pcap --packets
+  ctscope replay capture.pcapng --packets=json | jq 'select(.ctstate == "invalid")'
+  tcpdump -i eth0 -w - | ctscope replay - --events
+  ctscope replay capture.pcap --at 30 --table=conntrack
+  ctscope replay capture.pcap --profile tutorial --table=legacy
+  ctscope replay capture.pcap --sysctl net.netfilter.nf_conntrack_checksum=0 --stats --table=none
+`;
+
+function parseSysctls(list: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`bad --sysctl ${item} (want NAME=VALUE)`);
+    const value = Number(item.slice(eq + 1));
+    if (!Number.isInteger(value) || value < 0) throw new UsageError(`bad value in --sysctl ${item}`);
+    out[item.slice(0, eq)] = value;
+  }
+  return out;
+}
+
+function nonNegative(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`bad value for --${name}: ${v} (want a number of seconds >= 0)`);
+  return n;
+}
+
+/** `sec.usec` as conntrack -o timestamp prints it. */
+function eventStamp(timeSec: number): string {
+  const usecTotal = Math.round(timeSec * 1e6);
+  const sec = Math.floor(usecTotal / 1e6);
+  return `${sec}.${String(usecTotal - sec * 1e6).padStart(6, '0')}`;
+}
+
+export async function replay(argv: readonly string[], out: Output): Promise<number> {
+  const p = parseArgs(argv, REPLAY_OPTIONS);
+  if (p.options.has('help')) {
+    out.stdout(REPLAY_HELP);
+    return 0;
+  }
+  if (p.positionals.length !== 1) throw new UsageError(p.positionals.length === 0 ? 'replay needs a capture file (or - for stdin)' : `unexpected argument ${p.positionals[1]}`);
+  const file = p.positionals[0]!;
+  const table = choice(p, 'table', ['proc', 'conntrack', 'legacy', 'json', 'none'], 'proc', 'proc');
+  const packets = choice(p, 'packets', ['text', 'json'], 'off', 'text');
+  const events = choice(p, 'events', ['text', 'json'], 'off', 'text');
+  const at = nonNegative('at', one(p, 'at'));
+  const zoneArg = one(p, 'zone');
+  const zone = zoneArg === undefined ? 0 : Number(zoneArg);
+  if (!Number.isInteger(zone) || zone < 0 || zone > 65535) throw new UsageError(`bad value for --zone: ${zoneArg}`);
+  let ct: Conntrack;
+  try {
+    const profile = one(p, 'profile');
+    ct = new Conntrack({ sysctl: parseSysctls(p.options.get('sysctl') ?? []), zone, ...(profile !== undefined ? { profile } : {}) });
+  } catch (e) {
+    if (e instanceof SysctlError) throw new UsageError(e.message);
+    throw e;
+  }
+
+  let t0 = -1;
+  if (events !== 'off') {
+    ct.on('event', (e: ConntrackEvent) => {
+      if (events === 'json') {
+        out.line(JSON.stringify({ ts: e.time, type: e.type, entry: toJson(e.entry) }));
+      } else {
+        out.line(`[${eventStamp(e.time)}]\t${formatConntrack(e.entry, { event: e.type, ...(e.protoinfo ? {} : { noProtoinfo: true }) })}`);
+      }
+    });
+  }
+
+  const counts = new Float64Array(CTSTATE_NAMES.length);
+  let badChecksum = 0;
+  let l4Packets = 0;
+  let frames = 0;
+  let stopAt = Infinity;
+  const source = openCapture(file);
+  let summary;
+  try {
+    summary = await source.forEach((frame) => {
+      const ts = frame.tsSec + frame.tsNsec / 1e9;
+      if (t0 < 0) {
+        t0 = ts;
+        if (at !== undefined) stopAt = t0 + at;
+      }
+      if (ts > stopAt) return false;
+      if (!isSupportedLinkType(frame.linkType)) {
+        throw new CaptureError(`unsupported link type ${frame.linkType} (${linkTypeName(frame.linkType)})`, frame.fileOffset);
+      }
+      frames++;
+      const r = ct.processFrame(frame);
+      counts[r.ctstate] = counts[r.ctstate]! + 1;
+      if (r.protonum === 6 || r.protonum === 17) {
+        l4Packets++;
+        if (r.reasonCount > 0 && r.reasonCodes[0] === R_BAD_CHECKSUM) badChecksum++;
+      }
+      if (packets !== 'off') {
+        const info = packetInfo(ct.engine, r, frame.index, ts);
+        out.line(packets === 'json' ? JSON.stringify(info) : packetText(info, t0));
+      }
+      return true;
+    });
+  } catch (e) {
+    if (e instanceof CaptureError) {
+      out.flush();
+      const where = e.offset > 0 ? ` at offset ${e.offset}` : '';
+      out.stderr(`ctscope: ${file === '-' ? 'stdin' : file}${where}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    source.close();
+  }
+  if (summary.frames === 0 && summary.truncatedAt === null) {
+    out.stderr(`ctscope: ${file === '-' ? 'stdin' : file}: capture holds no packets\n`);
+  }
+  if (at !== undefined && t0 >= 0) ct.advance(t0 + at);
+
+  const entries = ct.entries();
+  switch (table) {
+    case 'proc': for (const s of entries) out.line(formatProc(s)); break;
+    case 'conntrack': for (const s of entries) out.line(formatConntrack(s)); break;
+    case 'legacy': for (const s of entries) out.line(formatLegacy(s)); break;
+    case 'json': for (const s of entries) out.line(JSON.stringify(toJson(s))); break;
+    default: break;
+  }
+  if (p.options.has('stats')) out.line(formatStats(ct.stats));
+  out.flush();
+
+  for (const w of summary.warnings) out.stderr(`ctscope: warning: ${w}\n`);
+  if (summary.truncatedAt !== null) {
+    out.stderr(`ctscope: warning: ${file === '-' ? 'stdin' : file}: capture ends mid-record at offset ${summary.truncatedAt}; the packets before it were processed\n`);
+  }
+  if (ct.sysctl.nf_conntrack_checksum && badChecksum > 0 && badChecksum * 2 >= l4Packets) {
+    out.stderr(`ctscope: warning: ${badChecksum} of ${l4Packets} TCP/UDP packets have bad checksums (INVALID, "bad checksum"): ` +
+      'a capture taken on the sending host with checksum offload looks like this; ' +
+      '--sysctl net.netfilter.nf_conntrack_checksum=0 turns the check off\n');
+  }
+  if (!p.options.has('quiet')) {
+    const parts = CTSTATE_NAMES.map((n, i) => (counts[i]! > 0 ? `${counts[i]} ${n}` : '')).filter((s) => s !== '');
+    out.stderr(`ctscope: ${frames} packets (${parts.join(', ') || 'none'}), ${entries.length} entries in the table\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,181 @@
+/**
+ * The library's front door: a connection tracker you feed packets and ask
+ * questions. Wraps the engine (src/core) with friendly types; everything here
+ * is browser-safe.
+ *
+ * ```ts
+ * import { Conntrack } from 'ctscope';
+ * const ct = new Conntrack({ sysctl: { 'net.netfilter.nf_conntrack_tcp_loose': 0 } });
+ * ct.on('event', (e) => console.log(e.type, e.entry.state));
+ * const r = ct.processPacket(ipBytes, 1700000000.25);   // raw IPv4/IPv6 bytes, time in seconds
+ * console.log(r.ctstateName, r.dirName, r.reasons());
+ * ```
+ */
+import { ConntrackEngine, EVENT_DESTROY, type EngineOptions } from './core/conntrack.js';
+import { IPCT_PROTOINFO, IPPROTO_TCP } from './core/consts.js';
+import type { PacketResult } from './core/packet-result.js';
+import type { Sysctls } from './core/sysctl.js';
+import { TCP_CONNTRACK_NAMES } from './proto/tcp-states.js';
+import { TUPLE_WORDS, T_META, T_PORTS, addrBytes } from './tuple/tuple.js';
+import type { ConnSnapshot, TupleSnapshot } from './format/snapshot.js';
+import type { CaptureFrame } from './io/frame.js';
+import { createLinkResult, decodeLink } from './packet/link.js';
+import { LINKTYPE_RAW } from './io/linktypes.js';
+import { formatConntrack } from './format/conntrack.js';
+import { formatLegacy, formatProc } from './format/proc.js';
+import { toJson, type JsonConn } from './format/json.js';
+import { hasPorts } from './proto/l4proto.js';
+
+export type ConntrackOptions = EngineOptions;
+
+export type EventType = 'NEW' | 'UPDATE' | 'DESTROY';
+
+export interface ConntrackEvent {
+  type: EventType;
+  /** Capture time of the event, seconds (DESTROY: the instant the entry expired). */
+  time: number;
+  /** The entry as the event message describes it. */
+  entry: ConnSnapshot;
+  /** False when the kernel's message carries no protocol state (UPDATE without a state change). */
+  protoinfo: boolean;
+  /** The IPCT_* bits behind the event. */
+  mask: number;
+}
+
+const EVENT_TYPES: readonly EventType[] = ['NEW', 'UPDATE', 'DESTROY'];
+
+export class Conntrack {
+  readonly engine: ConntrackEngine;
+  private readonly link = createLinkResult();
+
+  constructor(options: ConntrackOptions = {}) {
+    this.engine = new ConntrackEngine(options);
+  }
+
+  get sysctl(): Readonly<Sysctls> {
+    return this.engine.sysctl;
+  }
+
+  /** The capture clock, seconds. */
+  get time(): number {
+    return this.engine.nowMs / 1000;
+  }
+
+  /** Number of entries in the table (nf_conntrack_count). */
+  get count(): number {
+    return this.engine.table.count;
+  }
+
+  /** conntrack -S counters. */
+  get stats(): Record<string, number> {
+    return this.engine.stats.toRecord();
+  }
+
+  /** Subscribes to conntrack -E style events (NEW, UPDATE, DESTROY). */
+  on(_kind: 'event', listener: (e: ConntrackEvent) => void): void {
+    this.engine.onEvent((kind, conn, mask, timeMs) => {
+      listener({
+        type: EVENT_TYPES[kind]!,
+        time: timeMs / 1000,
+        entry: this.snapshot(conn, timeMs),
+        protoinfo: kind === EVENT_DESTROY || (mask & IPCT_PROTOINFO) !== 0,
+        mask,
+      });
+    });
+  }
+
+  /** Moves the clock to `timeSec` (seconds), expiring what has timed out. */
+  advance(timeSec: number): void {
+    this.engine.advance(timeSec * 1000);
+  }
+
+  /**
+   * Tracks a captured frame (from the capture readers). The result object is
+   * reused: read it before the next call.
+   */
+  processFrame(frame: CaptureFrame): PacketResult {
+    const e = this.engine;
+    e.advance(frame.tsSec * 1000 + frame.tsNsec / 1e6);
+    const l = this.link;
+    if (!decodeLink(frame, l)) return e.skipped(l.skip ?? 'not IP');
+    const wire = frame.origLen - (l.l3Off - frame.offset);
+    return e.processIp(frame.buf, frame.dv, l.l3Off, l.l3Off + l.l3Len, wire);
+  }
+
+  /**
+   * Tracks one packet given as bytes: an IP datagram (the default) or a frame of
+   * `linkType` (LINKTYPE_* number, e.g. 1 for Ethernet), at `timeSec` seconds.
+   */
+  processPacket(bytes: Uint8Array, timeSec: number, linkType = LINKTYPE_RAW): PacketResult {
+    const frame: CaptureFrame = {
+      index: 0, linkType, tsSec: Math.floor(timeSec), tsNsec: Math.round((timeSec % 1) * 1e9),
+      buf: bytes, dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0,
+      caplen: bytes.length, origLen: bytes.length, ifIndex: 0, fileOffset: 0,
+    };
+    return this.processFrame(frame);
+  }
+
+  /** The table as it stands at the clock, oldest entry first. */
+  entries(): ConnSnapshot[] {
+    return this.engine.table.entries().map((i) => this.snapshot(i, this.engine.nowMs));
+  }
+
+  /** One entry as formatters see it, with its remaining time at `atMs`. */
+  snapshot(conn: number, atMs = this.engine.nowMs): ConnSnapshot {
+    const e = this.engine;
+    const t = e.table;
+    const base = t.tupleBase(conn, 0);
+    const meta = t.tuples[base + T_META]!;
+    const protonum = meta & 0xff;
+    const l3num = ((meta >>> 8) & 0xff) === 2 ? 2 : 10;
+    const family = l3num === 2 ? 4 : 6;
+    const acct = e.sysctl.nf_conntrack_acct !== 0;
+    const tuple = (b: number, d: number): TupleSnapshot => {
+      const w = t.tuples[b + T_PORTS]!;
+      const icmp = protonum === 1 || protonum === 58;
+      const ts: TupleSnapshot = {
+        src: addrBytes(t.tuples, b, family),
+        dst: addrBytes(t.tuples, b + 4, family),
+        sport: hasPorts(protonum) ? w >>> 16 : 0,
+        dport: hasPorts(protonum) ? w & 0xffff : 0,
+        icmpType: icmp ? (w >>> 8) & 0xff : 0,
+        icmpCode: icmp ? w & 0xff : 0,
+        icmpId: icmp ? w >>> 16 : 0,
+      };
+      if (acct) {
+        ts.packets = t.counters[conn * 4 + d * 2]!;
+        ts.bytes = t.counters[conn * 4 + d * 2 + 1]!;
+      }
+      return ts;
+    };
+    return {
+      l3num,
+      protonum,
+      timeoutMs: Math.max(0, t.deadline[conn]! - atMs),
+      state: protonum === IPPROTO_TCP ? TCP_CONNTRACK_NAMES[t.state[conn]!] ?? null : null,
+      status: t.status[conn]!,
+      orig: tuple(base, 0),
+      reply: tuple(base + TUPLE_WORDS, 1),
+      mark: t.mark[conn]!,
+      zone: meta >>> 16,
+      use: 2,
+      id: t.id[conn]!,
+      helper: null,
+    };
+  }
+
+  /** The table in one of the text formats, one line per entry. */
+  formatTable(style: 'proc' | 'conntrack' | 'legacy' = 'proc'): string[] {
+    const entries = this.entries();
+    switch (style) {
+      case 'conntrack': return entries.map((s) => formatConntrack(s));
+      case 'legacy': return entries.map((s) => formatLegacy(s));
+      default: return entries.map((s) => formatProc(s));
+    }
+  }
+
+  /** The table as JSON objects. */
+  toJson(): JsonConn[] {
+    return this.entries().map(toJson);
+  }
+}
