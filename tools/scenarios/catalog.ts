@@ -288,6 +288,23 @@ function tcpScenarios(): Scenario[] {
     out.push(b.done());
   }
   {
+    const b = new B('tcp_rst_in_close', 'Client RST closes the connection (CLOSE), then a server RST and a late ACK in CLOSE');
+    const c = conv();
+    established(b, c);
+    b.p(c.rst('c'));
+    b.s(c.rst('s'));
+    b.p(c.ack('c'));
+    out.push(b.done());
+  }
+  {
+    const b = new B('tcp_rst_in_syn_sent2', 'Simultaneous open interrupted by a RST in SYN_SENT2');
+    const c = conv();
+    b.p(c.syn('c'));
+    b.s(c.syn('s'));
+    b.p(c.rst('c', { seq: c.nxt.c }));
+    out.push(b.done());
+  }
+  {
     const b = new B('tcp_rst_first_packet', 'RST and RST|ACK as the first packets of unknown flows');
     const c = conv();
     b.p(c.rst('c'));
@@ -306,8 +323,9 @@ function tcpScenarios(): Scenario[] {
     out.push(b.done());
   }
   {
-    const b = new B('tcp_midstream_pickup_loose1', 'Connection picked up mid-stream (first packet is data/ACK), nf_conntrack_tcp_loose=1 (default)');
+    const b = new B('tcp_midstream_pickup_loose1', 'Connection picked up mid-stream (first packet a bare ACK, then data both ways), nf_conntrack_tcp_loose=1 (default)');
     const c = conv(40000, 80, false, 3000000, 7000000);
+    b.p(c.ack('c'));
     b.p(c.data('c', filler(100)));
     b.s(c.data('s', filler(500)));
     b.p(c.ack('c'));
@@ -320,6 +338,7 @@ function tcpScenarios(): Scenario[] {
       sysctls: { 'net.netfilter.nf_conntrack_tcp_loose': 0 },
     });
     const c = conv(40000, 80, false, 3000000, 7000000);
+    b.p(c.ack('c'));
     b.p(c.data('c', filler(100)));
     b.s(c.data('s', filler(500)));
     b.p(c.ack('c'));
@@ -501,7 +520,7 @@ function tcpScenarios(): Scenario[] {
     const b = new B('tcp_window_data_beyond_window', 'Data far beyond the receiver window (SEQ over upper bound), then in-window data', { needsWindowTracking: true });
     const c = conv();
     established(b, c);
-    b.p(c.data('c', filler(100), { seq: c.nxt.c + 5000000, noAdvance: true }));
+    b.p(c.data('c', filler(100), { seq: c.nxt.c + 50000000, noAdvance: true }));
     b.p(c.data('c', filler(100)));
     b.s(c.ack('s'));
     out.push(b.done());
@@ -530,10 +549,13 @@ function tcpScenarios(): Scenario[] {
     out.push(b.done());
   }
   {
-    const b = new B('tcp_window_rst_wrong_seq', 'RST with a sequence number outside the window, then the following traffic', { needsWindowTracking: true });
+    const b = new B('tcp_window_rst_wrong_seq', 'RSTs with wrong sequence numbers (in window but not exact, far out of window), traffic, then the exact RST', {
+      needsWindowTracking: true,
+    });
     const c = conv();
     established(b, c);
     b.p(c.rst('c', { seq: c.nxt.c + 3000000, noAdvance: true }));
+    b.p(c.rst('c', { seq: c.nxt.c + 50000000, noAdvance: true }));
     b.s(c.data('s', bytes('still here')));
     b.p(c.ack('c'));
     b.p(c.rst('c', { seq: c.nxt.c + 10 }));
@@ -562,8 +584,17 @@ function tcpScenarios(): Scenario[] {
     });
     const c = conv();
     established(b, c);
-    b.p(c.data('c', filler(100), { seq: c.nxt.c + 5000000, noAdvance: true }));
+    b.p(c.data('c', filler(100), { seq: c.nxt.c + 50000000, noAdvance: true }));
     b.p(c.ack('c', { ack: c.nxt.s + 100000 }));
+    b.s(c.ack('s'));
+    out.push(b.done());
+  }
+  {
+    const b = new B('tcp_window_rst_before_maxack', 'Old RST (seq before what the peer already ACKed): invalid rst', { needsWindowTracking: true });
+    const c = conv();
+    established(b, c);
+    b.p(c.rst('c', { seq: c.nxt.c - 5, noAdvance: true }));
+    b.p(c.data('c', bytes('after')));
     b.s(c.ack('s'));
     out.push(b.done());
   }
