@@ -490,7 +490,7 @@ function tcpScenarios(): Scenario[] {
     out.push(b.done());
   }
   {
-    const b = new B('tcp_ipv4_options', 'TCP handshake whose IPv4 headers carry options (NOPs and a timestamp option)');
+    const b = new B('tcp_ipv4_options', 'TCP handshake whose IPv4 headers carry options (three NOPs and end-of-list)');
     const c = new TcpConversation(
       { addr: C4, port: 40000, isn: 1000, mss: 1460 },
       { addr: S4, port: 22, isn: 9000, mss: 1460 },
