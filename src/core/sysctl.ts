@@ -99,33 +99,23 @@ export const SYSCTL_DEFAULTS: Readonly<Sysctls> = Object.freeze({
  * Only timeouts change: the state machine stays 6.18's. 2.4.0 had no window tracking,
  * so its profiles also lift the RETRANS/UNACK caps (they only shorten timeouts).
  */
+/** What the tutorial and 2.4.0 share (no window tracking, so no UNACK/RETRANS caps). */
+const ERA_2_4: Partial<Sysctls> = {
+  nf_conntrack_tcp_timeout_syn_sent: 120,
+  nf_conntrack_tcp_timeout_syn_recv: 60,
+  nf_conntrack_tcp_timeout_established: 432000,
+  nf_conntrack_tcp_timeout_fin_wait: 120,
+  nf_conntrack_tcp_timeout_time_wait: 120,
+  nf_conntrack_tcp_timeout_close: 10,
+  nf_conntrack_tcp_timeout_last_ack: 30,
+  nf_conntrack_tcp_timeout_max_retrans: 432000,
+  nf_conntrack_tcp_timeout_unacknowledged: 432000,
+  nf_conntrack_udp_timeout_stream: 180,
+};
+
 export const PROFILES: Readonly<Record<string, Partial<Sysctls>>> = Object.freeze({
-  tutorial: {
-    nf_conntrack_tcp_timeout_syn_sent: 120,
-    nf_conntrack_tcp_timeout_syn_recv: 60,
-    nf_conntrack_tcp_timeout_established: 432000,
-    nf_conntrack_tcp_timeout_fin_wait: 120,
-    nf_conntrack_tcp_timeout_time_wait: 120,
-    nf_conntrack_tcp_timeout_close: 10,
-    nf_conntrack_tcp_timeout_close_wait: 43200,
-    nf_conntrack_tcp_timeout_last_ack: 30,
-    nf_conntrack_tcp_timeout_max_retrans: 432000,
-    nf_conntrack_tcp_timeout_unacknowledged: 432000,
-    nf_conntrack_udp_timeout_stream: 180,
-  },
-  'linux-2.4': {
-    nf_conntrack_tcp_timeout_syn_sent: 120,
-    nf_conntrack_tcp_timeout_syn_recv: 60,
-    nf_conntrack_tcp_timeout_established: 432000,
-    nf_conntrack_tcp_timeout_fin_wait: 120,
-    nf_conntrack_tcp_timeout_time_wait: 120,
-    nf_conntrack_tcp_timeout_close: 10,
-    nf_conntrack_tcp_timeout_close_wait: 60,
-    nf_conntrack_tcp_timeout_last_ack: 30,
-    nf_conntrack_tcp_timeout_max_retrans: 432000,
-    nf_conntrack_tcp_timeout_unacknowledged: 432000,
-    nf_conntrack_udp_timeout_stream: 180,
-  },
+  tutorial: { ...ERA_2_4, nf_conntrack_tcp_timeout_close_wait: 43200 },
+  'linux-2.4': { ...ERA_2_4, nf_conntrack_tcp_timeout_close_wait: 60 },
 });
 
 const PREFIX = 'net.netfilter.';

@@ -21,6 +21,16 @@ export function hasPorts(protonum: number, withDccp: boolean): boolean {
   return protonum === 6 || protonum === 17 || protonum === 136 || protonum === 132 || (withDccp && protonum === 33);
 }
 
+/**
+ * Which L4 fields a tuple prints. `withDccp`: libnetfilter_conntrack still prints
+ * ports for DCCP (0 0, from the generic tracker of 6.18), the kernel's /proc does not.
+ */
+export function l4Kind(protonum: number, withDccp: boolean): 'ports' | 'icmp' | 'gre' | 'none' {
+  if (hasPorts(protonum, withDccp)) return 'ports';
+  if (protonum === 1 || protonum === 58) return 'icmp';
+  return protonum === 47 ? 'gre' : 'none';
+}
+
 /** `src=… dst=… ` + the L4 part of one tuple, each field followed by one space. */
 export function tupleText(
   t: TupleSnapshot,

@@ -41,48 +41,12 @@
  */
 import type { ConnSnapshot } from './snapshot.js';
 import { IPS_ASSURED, IPS_HW_OFFLOAD, IPS_OFFLOAD, IPS_SEEN_REPLY } from './status.js';
-import { countersText, l3Name, pad8, seconds, toBigNs, tupleText, NS_PER_SEC } from './common.js';
+import { countersText, l3Name, l4Kind, pad8, seconds, toBigNs, tupleText, NS_PER_SEC } from './common.js';
+import { l4protoName } from '../proto/l4proto.js';
 
-/** libnetfilter_conntrack __proto2str(). */
+/** libnetfilter_conntrack __proto2str(): the kernel's names, plus dccp. */
 export function ctL4Name(protonum: number): string {
-  switch (protonum) {
-    case 6:
-      return 'tcp';
-    case 17:
-      return 'udp';
-    case 136:
-      return 'udplite';
-    case 1:
-      return 'icmp';
-    case 58:
-      return 'icmpv6';
-    case 132:
-      return 'sctp';
-    case 47:
-      return 'gre';
-    case 33:
-      return 'dccp';
-    default:
-      return 'unknown';
-  }
-}
-
-function ctL4Kind(protonum: number): 'ports' | 'icmp' | 'gre' | 'none' {
-  switch (protonum) {
-    case 6:
-    case 17:
-    case 136:
-    case 132:
-    case 33: // libnetfilter prints ports for dccp (0 0 from the generic tracker)
-      return 'ports';
-    case 1:
-    case 58:
-      return 'icmp';
-    case 47:
-      return 'gre';
-    default:
-      return 'none';
-  }
+  return protonum === 33 ? 'dccp' : l4protoName(protonum);
 }
 
 export type CtEvent = 'NEW' | 'UPDATE' | 'DESTROY';
@@ -117,7 +81,7 @@ const TAGS: Record<CtEvent, string> = {
 export function formatConntrack(s: ConnSnapshot, opts: ConntrackOptions = {}): string {
   const ev = opts.event;
   const offload = (s.status & IPS_OFFLOAD) !== 0;
-  const kind = ctL4Kind(s.protonum);
+  const kind = l4Kind(s.protonum, true);
   const timeoutS = seconds(opts.timeoutMs ?? s.timeoutMs);
 
   let showTimeout: boolean;

@@ -27,46 +27,11 @@
  */
 import type { ConnSnapshot } from './snapshot.js';
 import { IPS_ASSURED, IPS_HW_OFFLOAD, IPS_OFFLOAD, IPS_SEEN_REPLY } from './status.js';
-import { countersText, l3Name, pad8, seconds, toBigNs, tupleText, NS_PER_SEC } from './common.js';
+import { countersText, l3Name, l4Kind, pad8, seconds, toBigNs, tupleText, NS_PER_SEC } from './common.js';
+import { l4protoName } from '../proto/l4proto.js';
 
 /** Kernel 6.18 l4proto_name(). */
-export function procL4Name(protonum: number): string {
-  switch (protonum) {
-    case 1:
-      return 'icmp';
-    case 6:
-      return 'tcp';
-    case 17:
-      return 'udp';
-    case 136:
-      return 'udplite';
-    case 47:
-      return 'gre';
-    case 132:
-      return 'sctp';
-    case 58:
-      return 'icmpv6';
-    default:
-      return 'unknown';
-  }
-}
-
-function procL4Kind(protonum: number): 'ports' | 'icmp' | 'gre' | 'none' {
-  switch (protonum) {
-    case 6:
-    case 17:
-    case 136:
-    case 132:
-      return 'ports';
-    case 1:
-    case 58:
-      return 'icmp';
-    case 47:
-      return 'gre';
-    default:
-      return 'none';
-  }
-}
+export const procL4Name = l4protoName;
 
 export interface ProcOptions {
   /**
@@ -79,7 +44,7 @@ export interface ProcOptions {
 
 /** One /proc/net/nf_conntrack line of Linux 6.18, without the trailing newline. */
 export function formatProc(s: ConnSnapshot, opts: ProcOptions = {}): string {
-  const kind = procL4Kind(s.protonum);
+  const kind = l4Kind(s.protonum, false);
   let out = `${pad8(l3Name(s.l3num))} ${s.l3num} ${pad8(procL4Name(s.protonum))} ${s.protonum} `;
   if (!(s.status & IPS_OFFLOAD)) out += `${seconds(s.timeoutMs)} `;
   if ((s.protonum === 6 || s.protonum === 132) && s.state !== null) out += `${s.state} `;
