@@ -2,6 +2,7 @@
  * Small pcap / pcapng writers for tests (others may reuse them).
  * Browser-safe, no dependencies.
  */
+import { concat as concatBytes } from '../../../tools/lib/packet-builder.js';
 
 export interface PcapRecord {
   sec: number;
@@ -169,16 +170,9 @@ export function buildPcapng(sections: NgSection[]): Uint8Array {
   return concat(parts);
 }
 
+/** Concatenation of byte arrays (the project's packet builder does it). */
 export function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 export function hex(s: string): Uint8Array {

@@ -1,3 +1,4 @@
+import { concat } from '../../../tools/lib/packet-builder.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -31,16 +32,7 @@ function frameOf(linkType: number, bytes: Uint8Array): CaptureFrame {
   return f;
 }
 
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const cat = concat;
 
 const sll = (proto: number, payload: Uint8Array): Uint8Array =>
   cat(hex('0000 0001 0006 000102030405 0000'), Uint8Array.of(proto >> 8, proto & 0xff), payload);
