@@ -52,6 +52,7 @@ Output (stdout carries only what you ask for; warnings and the summary go to std
   --at SECONDS         print the table as it was SECONDS after the first packet, then stop
   --stats              the conntrack -S counters
   -q, --quiet          no summary on stderr
+  -h, --help           this text
 
 Tracker settings:
   --sysctl NAME=VALUE  a kernel sysctl, e.g. net.netfilter.nf_conntrack_tcp_loose=0,

@@ -65,7 +65,7 @@ export function getConntrackIndex(flags: number): number {
  * packet may carry at all; anything else is "invalid tcp flag combination".
  */
 export const TCP_VALID_FLAGS: Uint8Array = (() => {
-  const t = new Uint8Array(TCPHDR_FIN | TCPHDR_SYN | TCPHDR_RST | TCPHDR_ACK | TCPHDR_URG | 1);
+  const t = new Uint8Array((TCPHDR_FIN | TCPHDR_SYN | TCPHDR_RST | TCPHDR_ACK | TCPHDR_URG) + 1);
   for (const f of [
     TCPHDR_SYN, TCPHDR_SYN | TCPHDR_URG, TCPHDR_SYN | TCPHDR_ACK, TCPHDR_RST, TCPHDR_RST | TCPHDR_ACK,
     TCPHDR_FIN | TCPHDR_ACK, TCPHDR_FIN | TCPHDR_ACK | TCPHDR_URG, TCPHDR_ACK, TCPHDR_ACK | TCPHDR_URG,
