@@ -229,6 +229,11 @@ export class ConntrackEngine implements TrackerContext {
         if (!confirmed) this.table.free(idx);
         if (ret === -NF_REPEAT) continue;
         this.invalid(r);
+        if (confirmed) {
+          // The packet loses its entry, but the entry stays: say which one and its state.
+          r.connId = this.table.id[idx]!;
+          r.state = proto === IPPROTO_TCP ? this.table.state[idx]! : -1;
+        }
         return;
       }
       const t = this.table;
