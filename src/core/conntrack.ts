@@ -67,7 +67,8 @@ export class ConntrackEngine implements TrackerContext {
   /** True once a packet has set the clock. */
   private started = false;
 
-  private readonly result = new PacketResult();
+  /** The verdict being built for the current packet (trackers add detail to it). */
+  readonly result = new PacketResult();
   private readonly tuple = new Uint32Array(TUPLE_WORDS * 2);
   private readonly listeners: EventListener[] = [];
   /** The packet being processed counts in the entry's counters once (refresh or kill). */

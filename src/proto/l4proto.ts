@@ -7,6 +7,7 @@
 import type { ConnTable } from '../table/conn-table.js';
 import type { Sysctls } from '../core/sysctl.js';
 import type { PacketMeta } from '../packet/ip.js';
+import type { PacketResult } from '../core/packet-result.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, IPPROTO_GRE, IPPROTO_SCTP } from '../core/consts.js';
 
 export interface TrackerContext {
@@ -16,6 +17,8 @@ export interface TrackerContext {
   readonly nowMs: number;
   /** The packet being tracked. */
   readonly meta: PacketMeta;
+  /** The verdict being built for it. */
+  readonly result: PacketResult;
   /** IPCT_* events cached for the entry during this packet (nf_conntrack_event_cache). */
   events: number;
   /** nf_l4proto_log_invalid / nf_ct_l4proto_log_invalid: record a message for this packet. */
