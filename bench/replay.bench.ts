@@ -1,121 +1,257 @@
 /**
- * `npm run bench`: how fast ctscope tracks a capture. Generates a deterministic
- * mixed capture (IPv4 TCP flows with handshake, data both ways and FIN/RST
- * closes, UDP request/response, ICMP echo, some IPv6), then measures
- *   - the library on in-memory frames (packets/s),
- *   - `ctscope replay FILE --table=none --stats` end to end (packets/s, MB/s),
- *   - peak RSS of the end-to-end run.
- * Usage: npm run bench [-- PACKETS]   (default 1,000,000)
+ * `npm run bench [-- WORKLOAD... ] [--scale=F] [--runs=N]`: how fast ctscope tracks captures.
+ *
+ * Workloads (bench/gen.ts, generated once and cached under $TMPDIR/ctscope-bench/v<generator version>):
+ *   mixed  5 M packets, ~500 k flows, 50 k open at once (TCP/UDP/ICMP, some IPv6)
+ *   wide   2 M packets, ~1 M mostly short flows (table growth and expiry)
+ *   long   5 M packets in a few thousand long TCP/UDP flows
+ * Per workload: `ctscope replay FILE --table=none --stats` end to end (packets/s,
+ * MB/s, peak RSS), the library on in-memory packets (packets/s), the C floor
+ * (bench/floor.c: walk the pcap, hash each 5-tuple into an open-addressing
+ * table) and, when installed, argus, softflowd and ndpiReader on the same file.
+ * Then: bytes per tracked connection at 1 M entries, the cost of expiry at
+ * several table sizes, and lookups under adversarial (colliding) tuples.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { ConntrackEngine } from '../src/core/conntrack.js';
 import { Conntrack } from '../src/conntrack.js';
 import { readCapture } from '../src/io/capture-reader.js';
-import { TCP_FLAGS, tcp, udp, icmp, type IpSpec } from '../tools/lib/packet-builder.js';
-import { writePcap, LINKTYPE_RAW, type PcapRecord } from '../tools/lib/pcap-writer.js';
+import { hashTuple, TUPLE_WORDS } from '../src/tuple/tuple.js';
+import { GENERATOR_VERSION, WORKLOADS, generate } from './gen.js';
 
-const target = Number(process.argv[2] ?? 1_000_000);
-const { SYN, ACK, FIN, PSH, RST } = TCP_FLAGS;
-const payload = new Uint8Array(200).fill(0x61);
+const root = join(import.meta.dirname, '..', '..');
+const cacheDir = join(process.env.CTSCOPE_BENCH_CACHE ?? join(tmpdir(), 'ctscope-bench'), `v${GENERATOR_VERSION}`);
 
-/** One flow's packets, appended to `out` interleaved by the caller. */
-function tcpFlow(i: number, v6: boolean, dataPackets: number, rst: boolean): Uint8Array[] {
-  const c: IpSpec = v6 ? { src: `2001:db8::${(i % 60000).toString(16)}`, dst: '2001:db8:1::1' } : { src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, dst: '192.168.100.1' };
-  const s: IpSpec = { src: c.dst, dst: c.src };
-  const sport = 1024 + (i % 60000);
-  let cs = 1000;
-  let ss = 5000;
-  const out: Uint8Array[] = [];
-  out.push(tcp(c, { sport, dport: 80, seq: cs, flags: SYN, win: 65535 }));
-  out.push(tcp(s, { sport: 80, dport: sport, seq: ss, ack: cs + 1, flags: SYN | ACK, win: 65535 }));
-  cs++; ss++;
-  out.push(tcp(c, { sport, dport: 80, seq: cs, ack: ss, flags: ACK, win: 65535 }));
-  for (let k = 0; k < dataPackets; k++) {
-    if (k % 2 === 0) {
-      out.push(tcp(c, { sport, dport: 80, seq: cs, ack: ss, flags: ACK | PSH, win: 65535, payload }));
-      cs += payload.length;
-    } else {
-      out.push(tcp(s, { sport: 80, dport: sport, seq: ss, ack: cs, flags: ACK | PSH, win: 65535, payload }));
-      ss += payload.length;
+/** The capture of a workload, from the cache or generated now. */
+export function workloadFile(name: string, scale = 1): { file: string; packets: number } {
+  const w = WORKLOADS[name];
+  if (!w) throw new Error(`unknown workload ${name}`);
+  const packets = Math.max(1000, Math.round(w.packets * scale));
+  mkdirSync(cacheDir, { recursive: true });
+  const file = join(cacheDir, `${name}-${packets}.pcap`);
+  if (!existsSync(file)) {
+    const g = generate(w, packets);
+    writeFileSync(`${file}.tmp`, g.bytes);
+    renameSync(`${file}.tmp`, file);
+    writeFileSync(`${file}.flows`, String(g.flows));
+  }
+  return { file, packets };
+}
+
+function timeCmd(cmd: string, args: string[]): { ms: number; rssKb: number; stdout: string; ok: boolean } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = performance.now() - t0;
+  const rssKb = Number((r.stderr ?? '').trim().split('\n').pop());
+  return { ms, rssKb, stdout: r.stdout ?? '', ok: r.status === 0 };
+}
+
+function have(cmd: string): string | null {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+const fmtM = (pps: number): string => `${(pps / 1e6).toFixed(2)} M`;
+
+// ---- child modes (fresh process each, so one workload's JIT state doesn't leak into another) ----
+
+/** Library on in-memory packets: readCapture + Conntrack.processFrame. */
+function childLib(file: string, runs: number): void {
+  const bytes = new Uint8Array(readFileSync(file));
+  let best = Infinity;
+  let packets = 0;
+  let entries = 0;
+  for (let i = 0; i < runs; i++) {
+    const ct = new Conntrack();
+    packets = 0;
+    const t0 = performance.now();
+    readCapture(bytes, (f) => {
+      ct.processFrame(f);
+      packets++;
+    });
+    best = Math.min(best, performance.now() - t0);
+    entries = ct.count;
+  }
+  console.log(JSON.stringify({ pps: packets / (best / 1000), entries }));
+}
+
+/** One UDP packet per connection, written into `buf` (IPv4, no UDP checksum). */
+function udpPacket(buf: Uint8Array, dv: DataView, i: number, sport = 1024 + (i & 0x7fff), dst = 0xc0a80001): void {
+  buf[0] = 0x45;
+  dv.setUint16(2, 28);
+  dv.setUint16(6, 0);
+  buf[8] = 64;
+  buf[9] = 17;
+  dv.setUint16(10, 0);
+  dv.setUint32(12, (0x0a000000 | (i >>> 15)) >>> 0);
+  dv.setUint32(16, dst);
+  let s = 0;
+  for (let k = 0; k < 20; k += 2) s += dv.getUint16(k);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  dv.setUint16(10, ~s & 0xffff);
+  dv.setUint16(20, sport);
+  dv.setUint16(22, 53);
+  dv.setUint16(24, 8);
+  dv.setUint16(26, 0);
+}
+
+/** Bytes per connection at `n` entries and the cost of expiring them. */
+function childMem(n: number): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const mem = (): number => {
+    gc?.();
+    gc?.();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const buf = new Uint8Array(28);
+  const dv = new DataView(buf.buffer);
+  const before = mem();
+  const e = new ConntrackEngine();
+  let t = 1000;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    udpPacket(buf, dv, i);
+    e.advance(t);
+    e.processIp(buf, dv, 0, 28, 28);
+    t += 0.001; // 1 µs apart: all alive (30 s timeout)
+  }
+  const insertMs = performance.now() - t0;
+  const after = mem();
+  const count = e.table.count;
+  // Refresh cost with a full table: each packet of an existing connection.
+  const r0 = performance.now();
+  const refreshes = Math.min(n, 1_000_000);
+  for (let i = 0; i < refreshes; i++) {
+    udpPacket(buf, dv, i);
+    e.advance(t);
+    e.processIp(buf, dv, 0, 28, 28);
+    t += 0.001;
+  }
+  const refreshMs = performance.now() - r0;
+  const x0 = performance.now();
+  e.advance(t + 200_000);
+  const expireMs = performance.now() - x0;
+  console.log(JSON.stringify({
+    n: count, bytesPerConn: (after - before) / count, insertNs: insertMs * 1e6 / n,
+    refreshNs: refreshMs * 1e6 / refreshes, expireNs: expireMs * 1e6 / count, left: e.table.count,
+  }));
+}
+
+/**
+ * Adversarial tuples: `n` UDP tuples whose hashes share their low `bits` bits
+ * under `seed` (an attacker who knows the seed). Replayed against a tracker
+ * with that seed, then against one with a random seed.
+ */
+function childAdversarial(n: number, bits: number): void {
+  const seed = 0x5eed1234;
+  const buf = new Uint8Array(28);
+  const dv = new DataView(buf.buffer);
+  const tuple = new Uint32Array(TUPLE_WORDS);
+  const mask = (1 << bits) - 1;
+  const chosen: number[] = [];
+  const s0 = performance.now();
+  for (let i = 0; chosen.length < n; i++) {
+    // Original tuple as the engine builds it (zone 0, AF_INET 2, UDP 17).
+    const src = (0x0a000000 | (i >>> 15)) >>> 0;
+    tuple[0] = src;
+    tuple[4] = 0xc0a80001;
+    tuple[8] = (((1024 + (i & 0x7fff)) << 16) | 53) >>> 0;
+    tuple[9] = (2 << 8) | 17;
+    if ((hashTuple(tuple, 0, seed) & mask) === 0) chosen.push(i);
+  }
+  const searchMs = performance.now() - s0;
+  const run = (hashSeed: number | undefined): number => {
+    const e = new ConntrackEngine(hashSeed === undefined ? {} : { hashSeed });
+    let t = 1000;
+    const t0 = performance.now();
+    for (let rep = 0; rep < 2; rep++) {
+      for (const i of chosen) {
+        udpPacket(buf, dv, i);
+        e.advance(t);
+        e.processIp(buf, dv, 0, 28, 28);
+        t += 0.001;
+      }
+    }
+    return (2 * chosen.length) / ((performance.now() - t0) / 1000);
+  };
+  const known = run(seed);
+  const random = run(undefined);
+  console.log(JSON.stringify({ n, bits, searchMs, knownSeedPps: known, randomSeedPps: random }));
+}
+
+// ---- driver ----
+
+function child(args: string[], nodeFlags: string[] = []): Record<string, number> {
+  const r = spawnSync(process.execPath, [...nodeFlags, import.meta.filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`child ${args.join(' ')} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+}
+
+function main(argv: string[]): void {
+  const names = argv.filter((a) => !a.startsWith('--'));
+  const opt = (k: string, d: number): number => {
+    const a = argv.find((x) => x.startsWith(`--${k}=`));
+    return a ? Number(a.slice(k.length + 3)) : d;
+  };
+  const scale = opt('scale', 1);
+  const runs = opt('runs', 2);
+  const list = names.length > 0 ? names : ['mixed', 'wide', 'long'];
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  mkdirSync(cacheDir, { recursive: true });
+  const floorBin = join(cacheDir, 'floor');
+  const cc = spawnSync('gcc', ['-O2', '-o', floorBin, join(root, 'bench', 'floor.c')], { encoding: 'utf8' });
+  const floorOk = cc.status === 0;
+  const argus = have('argus');
+  const softflowd = have('softflowd');
+  const ndpi = have('ndpiReader');
+  const bin = join(root, 'bin', 'ctscope.js');
+  for (const name of list) {
+    const g0 = performance.now();
+    const { file, packets } = workloadFile(name, scale);
+    const genS = (performance.now() - g0) / 1000;
+    const mb = statSync(file).size / 1e6;
+    const flows = existsSync(`${file}.flows`) ? readFileSync(`${file}.flows`, 'utf8') : '?';
+    console.log(`\n${name}: ${packets} packets, ${flows} flows, ${mb.toFixed(0)} MB${genS > 0.5 ? ` (generated in ${genS.toFixed(1)} s)` : ''}`);
+    let best = { ms: Infinity, rssKb: 0, stdout: '', ok: true };
+    for (let i = 0; i < runs; i++) {
+      const r = timeCmd(process.execPath, [bin, 'replay', file, '--table=none', '--stats', '-q']);
+      if (!r.ok) throw new Error(`replay failed on ${file}`);
+      if (r.ms < best.ms) best = r;
+    }
+    console.log(`  replay end to end   ${fmtM(packets / (best.ms / 1000))} packets/s, ${(mb / (best.ms / 1000)).toFixed(0)} MB/s, ${(best.ms / 1000).toFixed(2)} s, peak RSS ${(best.rssKb / 1024).toFixed(0)} MiB`);
+    const lib = child(['--child-lib', file, String(runs)]);
+    console.log(`  library (in memory) ${fmtM(lib.pps!)} packets/s, ${lib.entries} entries at the end`);
+    if (floorOk) {
+      let f = Infinity;
+      for (let i = 0; i < runs; i++) f = Math.min(f, timeCmd(floorBin, [file]).ms);
+      console.log(`  C floor             ${fmtM(packets / (f / 1000))} packets/s, ${(f / 1000).toFixed(2)} s (replay = ${(best.ms / f).toFixed(2)}× floor)`);
+    }
+    const others: [string, string | null, string[]][] = [
+      ['argus -r', argus, ['-r', file, '-w', '/dev/null']],
+      ['softflowd -r', softflowd, ['-r', file, '-n', '127.0.0.1:9', '-d']],
+      ['ndpiReader -i', ndpi, ['-i', file, '-q']],
+    ];
+    for (const [label, cmd, args] of others) {
+      if (cmd === null) continue;
+      const r = timeCmd(cmd, args);
+      console.log(`  ${label.padEnd(19)} ${fmtM(packets / (r.ms / 1000))} packets/s, ${(r.ms / 1000).toFixed(2)} s, peak RSS ${(r.rssKb / 1024).toFixed(0)} MiB${r.ok ? '' : ' (exit status not 0)'}`);
     }
   }
-  if (rst) {
-    out.push(tcp(c, { sport, dport: 80, seq: cs, ack: ss, flags: RST | ACK, win: 0 }));
-  } else {
-    out.push(tcp(c, { sport, dport: 80, seq: cs, ack: ss, flags: FIN | ACK, win: 65535 }));
-    out.push(tcp(s, { sport: 80, dport: sport, seq: ss, ack: cs + 1, flags: FIN | ACK, win: 65535 }));
-    out.push(tcp(c, { sport, dport: 80, seq: cs + 1, ack: ss + 1, flags: ACK, win: 65535 }));
+  console.log('\nmemory and expiry (UDP entries, 1 µs apart, then the clock jumps past their timeout):');
+  for (const n of [10_000, 100_000, 1_000_000]) {
+    const m = child(['--child-mem', String(Math.round(n * Math.min(1, scale * 4)))], ['--expose-gc']);
+    console.log(`  ${String(m.n).padStart(8)} entries: ${m.bytesPerConn!.toFixed(0)} bytes/connection, insert ${m.insertNs!.toFixed(0)} ns, refresh ${m.refreshNs!.toFixed(0)} ns, expire ${m.expireNs!.toFixed(0)} ns per entry`);
   }
-  return out;
+  const adv = child(['--child-adv', '20000', '12']);
+  console.log(`adversarial: ${adv.n} tuples colliding in ${adv.bits} hash bits under a known seed: ${fmtM(adv.knownSeedPps!)} packets/s with that seed, ${fmtM(adv.randomSeedPps!)} packets/s with a random seed`);
 }
 
-function udpFlow(i: number): Uint8Array[] {
-  const c: IpSpec = { src: `172.16.${(i >> 8) & 255}.${i & 255}`, dst: '192.168.200.53' };
-  const s: IpSpec = { src: c.dst, dst: c.src };
-  const sport = 2000 + (i % 50000);
-  return [udp(c, { sport, dport: 53, payload: payload.subarray(0, 40) }), udp(s, { sport: 53, dport: sport, payload: payload.subarray(0, 120) })];
-}
-
-function icmpFlow(i: number): Uint8Array[] {
-  const c: IpSpec = { src: `172.17.${(i >> 8) & 255}.${i & 255}`, dst: '192.168.201.1' };
-  const s: IpSpec = { src: c.dst, dst: c.src };
-  return [icmp(c, { type: 8, code: 0, id: i & 0xffff, seq: 1 }), icmp(s, { type: 0, code: 0, id: i & 0xffff, seq: 1 })];
-}
-
-/** Interleaves flows with ~50 concurrent, 100 µs apart. */
-function generate(n: number): { bytes: Uint8Array; packets: number } {
-  const records: PcapRecord[] = [];
-  const active: Uint8Array[][] = [];
-  let flow = 0;
-  let t = 1_767_225_600 * 1e6;
-  while (records.length < n) {
-    while (active.length < 50) {
-      const kind = flow % 10;
-      active.push(kind < 7 ? tcpFlow(flow, kind === 6, 4 + (flow % 7), flow % 13 === 0) : kind < 9 ? udpFlow(flow) : icmpFlow(flow));
-      flow++;
-    }
-    const pick = (records.length * 7919) % active.length;
-    const f = active[pick]!;
-    const pkt = f.shift()!;
-    records.push({ tsUs: t, data: pkt });
-    t += 100;
-    if (f.length === 0) active.splice(pick, 1);
-  }
-  return { bytes: writePcap(records, LINKTYPE_RAW), packets: records.length };
-}
-
-const g0 = performance.now();
-const { bytes, packets } = generate(target);
-const genMs = performance.now() - g0;
-console.log(`workload: ${packets} packets, ${(bytes.length / 1e6).toFixed(1)} MB (generated in ${(genMs / 1000).toFixed(1)} s)`);
-console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, Node ${process.version}`);
-
-// Library, in memory: reading frames + full tracking.
-for (let round = 0; round < 3; round++) {
-  const ct = new Conntrack();
-  const t0 = performance.now();
-  readCapture(bytes, (f) => {
-    ct.processFrame(f);
-  });
-  const ms = performance.now() - t0;
-  console.log(`library (in memory), run ${round + 1}: ${(packets / ms / 1000).toFixed(2)} M packets/s, ${ct.count} entries at the end`);
-}
-
-// End to end through the CLI.
-const dir = mkdtempSync(join(tmpdir(), 'ctscope-bench-'));
-try {
-  const file = join(dir, 'mixed.pcap');
-  writeFileSync(file, bytes);
-  const bin = join(import.meta.dirname, '..', '..', 'bin', 'ctscope.js');
-  const t0 = performance.now();
-  const r = spawnSync('/usr/bin/env', ['time', '-f', '%M', process.execPath, bin, 'replay', file, '--table=none', '--stats', '-q'], { encoding: 'utf8' });
-  const ms = performance.now() - t0;
-  const rssKb = Number(r.stderr.trim().split('\n').pop());
-  console.log(`replay end to end: ${(packets / ms / 1000).toFixed(2)} M packets/s, ${(bytes.length / 1e6 / (ms / 1000)).toFixed(0)} MB/s, ` +
-    `${(ms / 1000).toFixed(2)} s${Number.isFinite(rssKb) ? `, peak RSS ${(rssKb / 1024).toFixed(0)} MiB` : ''}`);
-  console.log(`  stats: ${r.stdout.trim()}`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+const [mode, a1, a2] = process.argv.slice(2);
+if (mode === '--child-lib') childLib(a1!, Number(a2 ?? 2));
+else if (mode === '--child-mem') childMem(Number(a1));
+else if (mode === '--child-adv') childAdversarial(Number(a1), Number(a2));
+else main(process.argv.slice(2));

@@ -51,6 +51,12 @@ export interface EngineOptions {
   zone?: number;
   /** Initial table capacity (grows as needed). Defaults to 1024. */
   initialCapacity?: number;
+  /**
+   * Seed of the tuple hash. Random by default (like the kernel's
+   * nf_conntrack_hash_rnd), so crafted tuples can't flood one hash chain; the
+   * conntrack ids don't depend on it and stay deterministic.
+   */
+  hashSeed?: number;
 }
 
 /** Frames taking part in a NF_REPEAT loop (TCP reopen) repeat at most this often. */
@@ -77,7 +83,7 @@ export class ConntrackEngine implements TrackerContext {
   constructor(options: EngineOptions = {}) {
     this.sysctl = makeSysctls(options.sysctl, options.profile);
     this.zone = options.zone ?? 0;
-    this.table = new ConnTable(options.initialCapacity ?? 1024);
+    this.table = new ConnTable(options.initialCapacity ?? 1024, options.hashSeed ?? randomSeed());
   }
 
   onEvent(listener: EventListener): void {
@@ -428,6 +434,13 @@ export class ConntrackEngine implements TrackerContext {
     r.ctstate = CTSTATE_INVALID;
     return true;
   }
+}
+
+/** A random 32-bit hash seed (browser-safe). */
+function randomSeed(): number {
+  const c = (globalThis as { crypto?: { getRandomValues?(a: Uint32Array): Uint32Array } }).crypto;
+  if (c?.getRandomValues) return c.getRandomValues(new Uint32Array(1))[0]!;
+  return (Math.random() * 0x100000000) >>> 0;
 }
 
 /** Next-header value found by walkInnerIpv6 (module scope: no allocation). */

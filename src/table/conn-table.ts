@@ -60,9 +60,13 @@ export class ConnTable {
   private heapPos = new Int32Array(0);
   private heapSize = 0;
 
-  constructor(initialCapacity = 1024, seed = 0x5eed1234) {
-    this.seed = seed;
-    this.nextId = seed;
+  /**
+   * `seed` keys the tuple hash (pass a random one against collision flooding);
+   * `idSeed` starts the conntrack id sequence, which stays deterministic.
+   */
+  constructor(initialCapacity = 1024, seed = 0x5eed1234, idSeed = 0x5eed1234) {
+    this.seed = seed >>> 0;
+    this.nextId = idSeed;
     this.grow(Math.max(16, initialCapacity));
   }
 
