@@ -3,7 +3,7 @@
  * Cold path: called only for printed packets.
  */
 import type { ConntrackEngine } from '../core/conntrack.js';
-import type { PacketResult } from '../core/packet-result.js';
+import type { Outcome, PacketResult, WindowDetail } from '../core/packet-result.js';
 import { TCP_CONNTRACK_NAMES } from '../proto/tcp-states.js';
 import { l4protoName, hasPorts } from '../proto/l4proto.js';
 import { ntop6 } from '../format/addr.js';
@@ -12,6 +12,8 @@ export interface PacketInfo {
   frame: number;
   ts: number;
   ctstate: string;
+  /** accepted, ignored (logged but kept its entry), invalid, untracked, skipped */
+  outcome: Outcome;
   dir?: string;
   state?: string;
   proto?: string;
@@ -22,6 +24,8 @@ export interface PacketInfo {
   icmpType?: number;
   icmpCode?: number;
   reason?: string;
+  /** The numbers behind a window-check message. */
+  detail?: WindowDetail;
   skipped?: string;
 }
 
@@ -32,7 +36,7 @@ function addr(buf: Uint8Array, off: number, family: number): string {
 
 /** Everything --packets shows about the packet just processed. */
 export function packetInfo(engine: ConntrackEngine, r: PacketResult, frame: number, ts: number): PacketInfo {
-  const info: PacketInfo = { frame, ts, ctstate: r.skip !== null ? 'skipped' : r.ctstateName };
+  const info: PacketInfo = { frame, ts, ctstate: r.skip !== null ? 'skipped' : r.ctstateName, outcome: r.outcome };
   if (r.skip !== null) {
     info.skipped = r.skip;
     return info;
@@ -52,6 +56,8 @@ export function packetInfo(engine: ConntrackEngine, r: PacketResult, frame: numb
     info.icmpCode = m.buf[m.l4Off + 1]!;
   }
   if (r.reasonCount > 0) info.reason = r.reasons().join('; ');
+  const detail = r.windowDetail();
+  if (detail !== null) info.detail = detail;
   return info;
 }
 
@@ -69,6 +75,6 @@ export function packetText(p: PacketInfo, t0: number): string {
   let flow = `${p.proto} ${endpoint(p.src!, p.sport, v6)} > ${endpoint(p.dst!, p.dport, v6)}`;
   if (p.icmpType !== undefined) flow += ` type=${p.icmpType} code=${p.icmpCode}`;
   let line = `${head}${p.ctstate.padEnd(11)} ${(p.dir ?? '-').padEnd(8)} ${(p.state ?? '-').padEnd(11)} ${flow}`;
-  if (p.reason !== undefined) line += `  [${p.reason}]`;
+  if (p.reason !== undefined) line += `  [${p.outcome === 'ignored' ? 'ignored: ' : ''}${p.reason}]`;
   return line;
 }

@@ -16,11 +16,25 @@ import { openCapture } from '../node/capture-source.js';
 import { UsageError, choice, one, parseArgs, type OptionSpec } from './args.js';
 import { packetInfo, packetText } from './packet-line.js';
 import { Output } from './output.js';
+import { reportInvalid } from './invalid.js';
+import { readFileSync } from 'node:fs';
+
+/** The whole input in memory (for --invalid, which replays it more than once). */
+function readWhole(file: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file === '-' ? 0 : file));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? e);
+    throw new CaptureError(`cannot open ${file}: ${why}`, 0);
+  }
+}
 
 export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   table: { kind: 'value' },
   packets: { kind: 'optional' },
   events: { kind: 'optional' },
+  invalid: { kind: 'optional' },
   at: { kind: 'value' },
   stats: { kind: 'flag' },
   sysctl: { kind: 'value', repeat: true },
@@ -49,6 +63,13 @@ Output (stdout carries only what you ask for; warnings and the summary go to std
                        message when it would log one
   --events[=text|json] conntrack -E lines ([NEW], [UPDATE], [DESTROY]) prefixed with
                        the capture time; DESTROY comes at the instant an entry expires
+  --invalid[=text|json]  only the packets the kernel marks invalid or logs while
+                       letting them through (ignored): tuple, the entry's state, the
+                       kernel's message, the numbers behind a window check (seq, ack,
+                       window, the bound broken and by how much), and which sysctl would
+                       have accepted the packet (found by replaying again with it);
+                       then a summary by reason and by connection. Reads the whole
+                       capture into memory. No table unless --table is given.
   --at SECONDS         print the table as it was SECONDS after the first packet, then stop
   --stats              the conntrack -S counters
   -q, --quiet          no summary on stderr
@@ -65,6 +86,7 @@ Examples:
   ctscope replay examples/tutorial-telnet.pcap --packets
   ctscope replay capture.pcapng --packets=json | jq 'select(.ctstate == "invalid")'
   tcpdump -i eth0 -w - | ctscope replay - --events
+  ctscope replay capture.pcap --invalid
   ctscope replay capture.pcap --at 30 --table=conntrack
   ctscope replay capture.pcap --profile tutorial --table=legacy
   ctscope replay capture.pcap --sysctl net.netfilter.nf_conntrack_checksum=0 --stats --table=none
@@ -104,7 +126,8 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   }
   if (p.positionals.length !== 1) throw new UsageError(p.positionals.length === 0 ? 'replay needs a capture file (or - for stdin)' : `unexpected argument ${p.positionals[1]}`);
   const file = p.positionals[0]!;
-  const table = choice(p, 'table', ['proc', 'conntrack', 'legacy', 'json', 'none'], 'proc', 'proc');
+  const invalid = choice(p, 'invalid', ['text', 'json'], 'off', 'text');
+  const table = choice(p, 'table', ['proc', 'conntrack', 'legacy', 'json', 'none'], invalid === 'off' ? 'proc' : 'none', 'proc');
   const packets = choice(p, 'packets', ['text', 'json'], 'off', 'text');
   const events = choice(p, 'events', ['text', 'json'], 'off', 'text');
   const at = nonNegative('at', one(p, 'at'));
@@ -118,6 +141,25 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   } catch (e) {
     if (e instanceof SysctlError) throw new UsageError(e.message);
     throw e;
+  }
+
+  if (invalid !== 'off') {
+    const profile = one(p, 'profile');
+    const bytes = readWhole(file);
+    try {
+      reportInvalid(bytes, { sysctl: parseSysctls(p.options.get('sysctl') ?? []), zone, ...(profile !== undefined ? { profile } : {}) }, invalid === 'json', out);
+    } catch (e) {
+      if (e instanceof CaptureError) {
+        out.flush();
+        out.stderr(`ctscope: ${file === '-' ? 'stdin' : file}${e.offset > 0 ? ` at offset ${e.offset}` : ''}: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    if (table === 'none' && !p.options.has('stats')) {
+      out.flush();
+      return 0;
+    }
   }
 
   let t0 = -1;

@@ -2,11 +2,42 @@
  * What the tracker decided for one packet. One instance is reused for every
  * packet (nothing is allocated per packet); read it before the next call.
  */
-import { CTSTATE_NAMES, CTSTATE_SKIPPED, DIR_NAMES } from './consts.js';
+import { CTSTATE_INVALID, CTSTATE_NAMES, CTSTATE_SKIPPED, CTSTATE_UNTRACKED, DIR_NAMES } from './consts.js';
 import { REASON_ARGS, formatReason } from './reasons.js';
 
 /** At most this many messages per packet (TCP logs two at worst). */
 export const MAX_REASONS = 4;
+
+/**
+ * The numbers behind a tcp_in_window() message: the packet's sequence space and
+ * the window data it was checked against (struct ip_ct_tcp_state of sender and
+ * receiver, before the packet), the bound it broke and by how much.
+ */
+export interface WindowDetail {
+  seq: number;
+  ack: number;
+  /** The highest SACK right edge, or ack. */
+  sack: number;
+  /** The window field as sent (unscaled). */
+  win: number;
+  /** seq + payload + SYN + FIN. */
+  end: number;
+  /** Which bound: I (seq over), III (ack over), II (seq under), IV (ack under). */
+  check: 'I' | 'II' | 'III' | 'IV';
+  /** The bound the kernel printed. */
+  bound: number;
+  /** How far past the bound the packet went (sequence numbers). */
+  by: number;
+  sender: { tdEnd: number; tdMaxend: number; tdMaxwin: number; tdScale: number };
+  receiver: { tdEnd: number; tdMaxend: number; tdMaxwin: number; tdScale: number };
+}
+
+const CHECKS = ['I', 'II', 'III', 'IV'] as const;
+/** Number of slots in PacketResult.detail. */
+export const DETAIL_WORDS = 16;
+
+/** The kernel's three outcomes for a tracked packet, plus the two without an entry. */
+export type Outcome = 'accepted' | 'ignored' | 'invalid' | 'untracked' | 'skipped';
 
 export class PacketResult {
   /** CTSTATE_* */
@@ -27,6 +58,9 @@ export class PacketResult {
   reasonCount = 0;
   readonly reasonCodes = new Uint8Array(MAX_REASONS);
   readonly reasonArgs = new Float64Array(MAX_REASONS * REASON_ARGS);
+  /** Window-check numbers (see WindowDetail) when hasDetail. */
+  hasDetail = false;
+  readonly detail = new Float64Array(DETAIL_WORDS);
 
   reset(): void {
     this.ctstate = CTSTATE_SKIPPED;
@@ -37,6 +71,29 @@ export class PacketResult {
     this.state = -1;
     this.skip = null;
     this.reasonCount = 0;
+    this.hasDetail = false;
+  }
+
+  /**
+   * accepted: passed without a word; ignored: the kernel logged it but the
+   * packet kept its entry and ctstate (NF_ACCEPT); invalid: it lost its entry.
+   */
+  get outcome(): Outcome {
+    if (this.ctstate === CTSTATE_SKIPPED) return 'skipped';
+    if (this.ctstate === CTSTATE_INVALID) return 'invalid';
+    if (this.ctstate === CTSTATE_UNTRACKED) return 'untracked';
+    return this.reasonCount > 0 ? 'ignored' : 'accepted';
+  }
+
+  /** The window-check numbers behind the message, or null (cold path). */
+  windowDetail(): WindowDetail | null {
+    if (!this.hasDetail) return null;
+    const d = this.detail;
+    return {
+      seq: d[0]!, ack: d[1]!, sack: d[2]!, win: d[3]!, end: d[4]!, check: CHECKS[d[5]!]!, bound: d[6]!, by: d[7]!,
+      sender: { tdEnd: d[8]!, tdMaxend: d[9]!, tdMaxwin: d[10]!, tdScale: d[11]! },
+      receiver: { tdEnd: d[12]!, tdMaxend: d[13]!, tdMaxwin: d[14]!, tdScale: d[15]! },
+    };
   }
 
   get ctstateName(): string {

@@ -223,9 +223,32 @@ const NFCT_TCP_ACCEPT = 2;
 
 /** nf_tcp_log_invalid(): the one place where "be liberal" turns a problem into ACCEPT. */
 function logInvalid(ctx: TrackerContext, senderFlags: number, ret: number, code: number, arg: number): number {
-  if (senderFlags & IP_CT_TCP_FLAG_BE_LIBERAL || ctx.sysctl.nf_conntrack_tcp_be_liberal) return NFCT_TCP_ACCEPT;
+  if (senderFlags & IP_CT_TCP_FLAG_BE_LIBERAL || ctx.sysctl.nf_conntrack_tcp_be_liberal) {
+    ctx.result.hasDetail = false; // nothing is logged, so there is nothing to explain
+    return NFCT_TCP_ACCEPT;
+  }
   ctx.log(code, arg >>> 0);
   return ret;
+}
+
+const CHECK_I = 0;
+const CHECK_II = 1;
+const CHECK_III = 2;
+const CHECK_IV = 3;
+
+/**
+ * Records the numbers behind a window-check message (PacketResult.windowDetail):
+ * the packet, which bound, by how much, and both directions' window data.
+ */
+function noteWindow(ctx: TrackerContext, pw: Uint32Array, sb: number, rb: number, seq: number, ack: number, sack: number,
+  end: number, check: number, bound: number, by: number): void {
+  const r = ctx.result;
+  const d = r.detail;
+  d[0] = seq; d[1] = ack; d[2] = sack; d[3] = seg.win; d[4] = end;
+  d[5] = check; d[6] = bound >>> 0; d[7] = by >>> 0;
+  d[8] = pw[sb + TD_END]!; d[9] = pw[sb + TD_MAXEND]!; d[10] = pw[sb + TD_MAXWIN]!; d[11] = pw[sb + TD_SCALE_FLAGS]! & 0xff;
+  d[12] = pw[rb + TD_END]!; d[13] = pw[rb + TD_MAXEND]!; d[14] = pw[rb + TD_MAXWIN]!; d[15] = pw[rb + TD_SCALE_FLAGS]! & 0xff;
+  r.hasDetail = true;
 }
 
 /** tcp_init_sender(): a SYN (or SYN/ACK) (re)starts this direction's window data. */
@@ -316,20 +339,27 @@ function tcpInWindow(ctx: TrackerContext, idx: number, dir: number, index: numbe
     if (inRecvWin && ackOk && overshot <= rMaxwin && before(sack, (rEnd + 1) >>> 0)) {
       // Some stacks send a little more than the window allows. Let conntrack
       // learn the new end so the peer's ACK for it is not "over upper bound".
+      noteWindow(ctx, pw, sb, rb, seq, ack, sack, end, CHECK_I, pw[sb + TD_MAXEND]! + 1, overshot);
       pw[sb + TD_END] = end;
       pw[sb + TD_SCALE_FLAGS] = pw[sb + TD_SCALE_FLAGS]! | (IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED << 8);
       return logInvalid(ctx, senderFlags | IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED, NFCT_TCP_IGNORE, R_TCP_BYTES_MORE, overshot);
     }
+    noteWindow(ctx, pw, sb, rb, seq, ack, sack, end, CHECK_I, pw[sb + TD_MAXEND]! + 1, seq - pw[sb + TD_MAXEND]!);
     return logInvalid(ctx, senderFlags, NFCT_TCP_INVALID, R_TCP_SEQ_OVER, pw[sb + TD_MAXEND]! + 1);
   }
   if (!before(sack, (rEnd + 1) >>> 0)) {
+    noteWindow(ctx, pw, sb, rb, seq, ack, sack, end, CHECK_III, rEnd + 1, sack - rEnd);
     return logInvalid(ctx, senderFlags, NFCT_TCP_INVALID, R_TCP_ACK_OVER, rEnd + 1);
   }
   if (rMaxwin !== 0 && !after(end, (pw[sb + TD_END]! - rMaxwin - 1) >>> 0)) {
-    return logInvalid(ctx, senderFlags, NFCT_TCP_IGNORE, R_TCP_SEQ_UNDER, pw[sb + TD_END]! - rMaxwin - 1);
+    const bound = pw[sb + TD_END]! - rMaxwin - 1;
+    noteWindow(ctx, pw, sb, rb, seq, ack, sack, end, CHECK_II, bound, bound - end + 1);
+    return logInvalid(ctx, senderFlags, NFCT_TCP_IGNORE, R_TCP_SEQ_UNDER, bound);
   }
   if (!after(sack, (rEnd - maxackwin - 1) >>> 0)) {
-    return logInvalid(ctx, senderFlags, NFCT_TCP_IGNORE, R_TCP_ACK_UNDER, rEnd - maxackwin - 1);
+    const bound = rEnd - maxackwin - 1;
+    noteWindow(ctx, pw, sb, rb, seq, ack, sack, end, CHECK_IV, bound, bound - sack + 1);
+    return logInvalid(ctx, senderFlags, NFCT_TCP_IGNORE, R_TCP_ACK_UNDER, bound);
   }
 
   if (!isSyn) win = (win << (pw[sb + TD_SCALE_FLAGS]! & 0xff)) >>> 0; // RFC 1323 scaling
