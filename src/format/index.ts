@@ -23,3 +23,5 @@ export {
   type CtEvent,
 } from './conntrack.js';
 export { toJson, type JsonConn, type JsonTuple } from './json.js';
+export { formatXmlFlow, XML_HEADER, XML_FOOTER, type XmlOptions } from './xml.js';
+export { formatSave } from './save.js';
