@@ -1,6 +1,6 @@
 /** The `ctscope` command: dispatches subcommands, turns errors into one line and exit code 2. */
 import { replay } from './replay.js';
-import { conntrackCommand } from './conntrack/index.js';
+import { serve } from './serve.js';
 import { UsageError } from './args.js';
 import { Output } from './output.js';
 import { CaptureError } from '../io/errors.js';
@@ -14,7 +14,7 @@ and conntrack -E style events.
 
 Commands:
   replay FILE     replay a pcap/pcapng capture (- for stdin); see ctscope replay --help
-  conntrack --from FILE -L ...  conntrack(8)'s command line on a replayed table; see ctscope conntrack --help
+  serve [FILE]    the browser view on http://127.0.0.1 (a free port); see ctscope serve --help
   help            this text
 
 Options:
@@ -43,8 +43,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'replay':
         return await replay(rest, out);
-      case 'conntrack':
-        return await conntrackCommand(rest, out);
+      case 'serve':
+        return await serve(rest, out);
       default:
         throw new UsageError(`unknown command ${cmd} (try ctscope --help)`);
     }
