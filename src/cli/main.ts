@@ -1,6 +1,7 @@
 /** The `ctscope` command: dispatches subcommands, turns errors into one line and exit code 2. */
 import { replay } from './replay.js';
 import { serve } from './serve.js';
+import { conntrackCommand } from './conntrack/index.js';
 import { UsageError } from './args.js';
 import { Output } from './output.js';
 import { CaptureError } from '../io/errors.js';
@@ -15,6 +16,7 @@ and conntrack -E style events.
 Commands:
   replay FILE     replay a pcap/pcapng capture (- for stdin); see ctscope replay --help
   serve [FILE]    the browser view on http://127.0.0.1 (a free port); see ctscope serve --help
+  conntrack --from FILE -L ...  conntrack(8)'s command line on a replayed table; see ctscope conntrack --help
   help            this text
 
 Options:
@@ -45,6 +47,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await replay(rest, out);
       case 'serve':
         return await serve(rest, out);
+      case 'conntrack':
+        return await conntrackCommand(rest, out);
       default:
         throw new UsageError(`unknown command ${cmd} (try ctscope --help)`);
     }
