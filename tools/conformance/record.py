@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Record what the running Linux kernel's nf_conntrack decides for each conformance scenario.
 
-Usage:  record.py [--out DIR] [--scenarios DIR] [--check-stable] [name ...]
+Usage:  record.py [--out DIR] [--scenarios DIR] [--check-stable] [--reuse-netns] [--names-from FILE] [name ...]
+
+--reuse-netns: one namespace pair for all scenarios, `conntrack -F` between them (the flush's
+events are consumed before the next scenario; conntrack -S counters are per-scenario deltas).
+Much faster for thousands of small scenarios (the differential fuzzer uses it).
+--names-from FILE: scenario names, one per line (in addition to those on the command line).
 
 Needs root, iproute2 (ip netns), nftables (nft), conntrack-tools (conntrack) and /dev/net/tun:
     apt-get install -y nftables conntrack iproute2
@@ -319,75 +324,144 @@ def table_sort_key(line):
     return re.sub(r'^((?:\S+\s+\d+\s+)?\S+\s+\d+\s+)\d+ ', r'\1', line)
 
 
-def record_scenario(name, scen_dir, out_dir, sysctls):
-    pcap = os.path.join(scen_dir, name + '.pcap')
-    packets = read_pcap(pcap)
-    token = '%06x' % random.getrandbits(24)
-    rns = f'ctrec-{os.getpid()}-{token}-r'
-    sns = f'ctrec-{os.getpid()}-{token}-s'
-    tun = f'ctt{token}'
-    tag = f'CTREC{token}'
-    for ns in (rns, sns):
-        run(['ip', 'netns', 'add', ns])
-        Env.namespaces.append(ns)
-    rfd = os.open(f'/run/netns/{rns}', os.O_RDONLY)
-    kmsg = None
-    tunfd = None
-    counter = exp_counter = None
-    try:
-        # sink: just an interface that swallows everything
-        run(['ip', 'netns', 'exec', sns, 'sh', '-c',
-             'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1'])
-        setns(rfd)
-        for k, v in [('net.ipv6.conf.default.addr_gen_mode', 1), ('net.ipv6.conf.all.addr_gen_mode', 1),
-                     ('net.ipv6.conf.default.accept_dad', 0), ('net.ipv6.conf.all.accept_dad', 0),
-                     ('net.ipv6.conf.default.accept_ra', 0), ('net.ipv6.conf.all.accept_ra', 0),
-                     ('net.ipv4.conf.all.rp_filter', 0), ('net.ipv4.conf.default.rp_filter', 0),
-                     ('net.ipv4.ip_forward', 1), ('net.ipv6.conf.all.forwarding', 1),
-                     ('net.ipv6.conf.default.forwarding', 1),
-                     ('net.ipv4.conf.all.accept_local', 1), ('net.ipv4.conf.default.accept_local', 1)]:
-            write_sysctl(k, v)
-        run(['ip', 'link', 'set', 'lo', 'up'])
-        run(['ip', 'link', 'add', 'v0', 'mtu', '65535', 'type', 'veth', 'peer', 'name', 'v1', 'netns', sns])
-        run(['ip', 'netns', 'exec', sns, 'ip', 'link', 'set', 'v1', 'mtu', '65535', 'up'])
-        v1mac = run(['ip', 'netns', 'exec', sns, 'cat', '/sys/class/net/v1/address']).stdout.strip()
-        run(['ip', 'addr', 'add', '10.255.255.1/30', 'dev', 'v0'])
-        run(['ip', '-6', 'addr', 'add', 'fd00:ffff::1/64', 'dev', 'v0', 'nodad'])
-        run(['ip', 'link', 'set', 'v0', 'up'])
-        run(['ip', 'neigh', 'replace', '10.255.255.2', 'lladdr', v1mac, 'dev', 'v0', 'nud', 'permanent'])
-        run(['ip', '-6', 'neigh', 'replace', 'fd00:ffff::2', 'lladdr', v1mac, 'dev', 'v0', 'nud', 'permanent'])
-        run(['ip', 'route', 'add', 'default', 'via', '10.255.255.2', 'dev', 'v0'])
-        run(['ip', '-6', 'route', 'add', 'default', 'via', 'fd00:ffff::2', 'dev', 'v0'])
-        # tun device (created in this namespace because the thread is in it)
-        tunfd = os.open('/dev/net/tun', os.O_RDWR)
-        ifr = struct.pack('16sH22x', tun.encode(), IFF_TUN | IFF_NO_PI)
-        fcntl.ioctl(tunfd, TUNSETIFF, ifr)
-        run(['ip', 'link', 'set', tun, 'mtu', '65535', 'up'])
-        write_sysctl(f'net.ipv4.conf.{tun}.rp_filter', 0)
-        run(['nft', '-f', '-'], inp=nft_ruleset(tag, tun))
-        write_sysctl('net.netfilter.nf_conntrack_log_invalid', 255)
-        for k, v in sysctls.items():
-            write_sysctl(k, v)
-        applied = {k: read_sysctl(k) for k in sysctls}
-        # listeners
-        counter = NlCounter(0b111)        # NFNLGRP_CONNTRACK_NEW/UPDATE/DESTROY
-        exp_counter = NlCounter(0b111000)  # NFNLGRP_CONNTRACK_EXP_NEW/UPDATE/DESTROY
+class Recorder:
+    """One router/sink namespace pair with its tun device, nft ruleset and event listeners.
+
+    The default mode builds a fresh Recorder per scenario. `--reuse-netns` (used by the
+    differential fuzzer) keeps one Recorder for many scenarios and separates them with
+    `conntrack -F`: the DESTROY events of the flush are counted and consumed before the next
+    scenario's first packet, the nft counters are reset, the conntrack -S counters are reported
+    as the difference to the value before the scenario, and sysctls a scenario set are put back
+    to their previous value before the next one."""
+
+    def __init__(self):
+        token = '%06x' % random.getrandbits(24)
+        self.rns = f'ctrec-{os.getpid()}-{token}-r'
+        self.sns = f'ctrec-{os.getpid()}-{token}-s'
+        self.tun = tun = f'ctt{token}'
+        self.tag = f'CTREC{token}'
+        self.rfd = self.tunfd = self.kmsg = self.counter = self.exp_counter = None
+        self.procs = []
+        self.ev_total = 0
+        self.exp_total = 0
+        self.saved_sysctls = {}
+        self.cases = 0
+        for ns in (self.rns, self.sns):
+            run(['ip', 'netns', 'add', ns])
+            Env.namespaces.append(ns)
+        try:
+            self.rfd = os.open(f'/run/netns/{self.rns}', os.O_RDONLY)
+            sns = self.sns
+            # sink: just an interface that swallows everything
+            run(['ip', 'netns', 'exec', sns, 'sh', '-c',
+                 'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1'])
+            setns(self.rfd)
+            for k, v in [('net.ipv6.conf.default.addr_gen_mode', 1), ('net.ipv6.conf.all.addr_gen_mode', 1),
+                         ('net.ipv6.conf.default.accept_dad', 0), ('net.ipv6.conf.all.accept_dad', 0),
+                         ('net.ipv6.conf.default.accept_ra', 0), ('net.ipv6.conf.all.accept_ra', 0),
+                         ('net.ipv4.conf.all.rp_filter', 0), ('net.ipv4.conf.default.rp_filter', 0),
+                         ('net.ipv4.ip_forward', 1), ('net.ipv6.conf.all.forwarding', 1),
+                         ('net.ipv6.conf.default.forwarding', 1),
+                         ('net.ipv4.conf.all.accept_local', 1), ('net.ipv4.conf.default.accept_local', 1)]:
+                write_sysctl(k, v)
+            run(['ip', 'link', 'set', 'lo', 'up'])
+            run(['ip', 'link', 'add', 'v0', 'mtu', '65535', 'type', 'veth', 'peer', 'name', 'v1', 'netns', sns])
+            run(['ip', 'netns', 'exec', sns, 'ip', 'link', 'set', 'v1', 'mtu', '65535', 'up'])
+            v1mac = run(['ip', 'netns', 'exec', sns, 'cat', '/sys/class/net/v1/address']).stdout.strip()
+            run(['ip', 'addr', 'add', '10.255.255.1/30', 'dev', 'v0'])
+            run(['ip', '-6', 'addr', 'add', 'fd00:ffff::1/64', 'dev', 'v0', 'nodad'])
+            run(['ip', 'link', 'set', 'v0', 'up'])
+            run(['ip', 'neigh', 'replace', '10.255.255.2', 'lladdr', v1mac, 'dev', 'v0', 'nud', 'permanent'])
+            run(['ip', '-6', 'neigh', 'replace', 'fd00:ffff::2', 'lladdr', v1mac, 'dev', 'v0', 'nud', 'permanent'])
+            run(['ip', 'route', 'add', 'default', 'via', '10.255.255.2', 'dev', 'v0'])
+            run(['ip', '-6', 'route', 'add', 'default', 'via', 'fd00:ffff::2', 'dev', 'v0'])
+            # tun device (created in this namespace because the thread is in it)
+            self.tunfd = os.open('/dev/net/tun', os.O_RDWR)
+            ifr = struct.pack('16sH22x', tun.encode(), IFF_TUN | IFF_NO_PI)
+            fcntl.ioctl(self.tunfd, TUNSETIFF, ifr)
+            run(['ip', 'link', 'set', tun, 'mtu', '65535', 'up'])
+            write_sysctl(f'net.ipv4.conf.{tun}.rp_filter', 0)
+            run(['nft', '-f', '-'], inp=nft_ruleset(self.tag, tun))
+            write_sysctl('net.netfilter.nf_conntrack_log_invalid', 255)
+        except BaseException:
+            self.close()
+            raise
+
+    def start_listeners(self):
+        self.counter = NlCounter(0b111)        # NFNLGRP_CONNTRACK_NEW/UPDATE/DESTROY
+        self.exp_counter = NlCounter(0b111000)  # NFNLGRP_CONNTRACK_EXP_NEW/UPDATE/DESTROY
         ev = subprocess.Popen(['stdbuf', '-oL', 'conntrack', '-E', '-o', 'id'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.procs.append(ev)
         Env.procs.append(ev)
         exp = subprocess.Popen(['stdbuf', '-oL', 'conntrack', '-E', 'expect'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.procs.append(exp)
         Env.procs.append(exp)
-        evr, expr = LineReader(ev), LineReader(exp)
+        self.evr, self.expr = LineReader(ev), LineReader(exp)
         time.sleep(0.25)  # let both listeners subscribe
-        evr.poll(0)
-        expr.poll(0)
-        kmsg = Kmsg()
-        kmsg.drain()
+        self.evr.poll(0)
+        self.expr.poll(0)
+        self.kmsg = Kmsg()
+        self.kmsg.drain()
 
+    def apply_sysctls(self, sysctls):
+        # put back what the previous scenario changed, then set this one's
+        for k, v in self.saved_sysctls.items():
+            if k not in sysctls:
+                write_sysctl(k, v)
+        for k, v in sysctls.items():
+            if k not in self.saved_sysctls:
+                self.saved_sysctls[k] = read_sysctl(k)
+            write_sysctl(k, v)
+        self.saved_sysctls = {k: v for k, v in self.saved_sysctls.items() if k in sysctls}
+        return {k: read_sysctl(k) for k in sysctls}
+
+    def reset_between_cases(self):
+        """conntrack -F, and consume everything it caused before the next scenario starts."""
+        run(['conntrack', '-F'], check=False)
+        # netlink multicast is delivered synchronously: the flush's DESTROY events are queued now
+        n = self.counter.drain()
+        self.ev_total += n
+        self.exp_total += self.exp_counter.drain()
+        self.evr.wait_for(self.ev_total)
+        self.expr.wait_for(self.exp_total)
+        # anything printed beyond the counted events (should be nothing) is skipped too
+        self.evr.poll(0)
+        self.expr.poll(0)
+        self.ev_total = len(self.evr.lines)
+        self.exp_total = len(self.expr.lines)
+        run(['nft', 'reset', 'counters', 'table', 'inet', 'ctrec'], check=False)
+        self.kmsg.drain()
+
+    def read_stats(self):
+        st = run(['conntrack', '-S'], check=False).stdout
+        stats = {k: 0 for k in STATS_KEYS}
+        for m in re.finditer(r'(\w+)=(\d+)', st):
+            if m.group(1) != 'cpu':
+                stats[m.group(1)] = stats.get(m.group(1), 0) + int(m.group(2))
+        return stats
+
+    def record(self, name, scen_dir, out_dir, sysctls, reuse=False):
+        packets = read_pcap(os.path.join(scen_dir, name + '.pcap'))
+        tun, tag = self.tun, self.tag
+        if reuse:
+            if self.counter is None:
+                self.start_listeners()
+            applied = self.apply_sysctls(sysctls)
+            if self.cases:
+                self.reset_between_cases()
+            base_stats = self.read_stats()
+        else:
+            for k, v in sysctls.items():
+                write_sysctl(k, v)
+            applied = {k: read_sysctl(k) for k in sysctls}
+            self.start_listeners()
+            base_stats = None
+        self.cases += 1
+        kmsg, counter, exp_counter, evr, expr = self.kmsg, self.counter, self.exp_counter, self.evr, self.expr
+        exp_base = self.exp_total
         frames = []
         t0 = None
         ts0 = packets[0][0] if packets else 0.0
-        ev_total = 0
-        exp_total = 0
         sched = 0.0  # wall offset at which the current packet is due
         prev_ts = ts0
         for i, (ts, pkt) in enumerate(packets):
@@ -404,17 +478,18 @@ def record_scenario(name, scen_dir, out_dir, sysctls):
             if t0 is None:
                 t0 = t_write
             try:
-                os.write(tunfd, pkt)
+                os.write(self.tunfd, pkt)
                 write_err = None
             except OSError as e:
                 write_err = os.strerror(e.errno)
             off = t_write - t0
             n_ev = counter.drain()
             n_exp = exp_counter.drain()
-            ev_total += n_ev
-            exp_total += n_exp
+            self.ev_total += n_ev
+            self.exp_total += n_exp
+            ev_total = self.ev_total
             ok_ev = evr.wait_for(ev_total)
-            ok_exp = expr.wait_for(exp_total)
+            ok_exp = expr.wait_for(self.exp_total)
             klines = kmsg.drain()
             state, direction, logs, raws = 'none', None, [], []
             nstate = 0
@@ -446,7 +521,7 @@ def record_scenario(name, scen_dir, out_dir, sysctls):
             if write_err:
                 fr['writeError'] = write_err
             if not ok_ev or not ok_exp or nstate > 1:
-                fr['recorderWarning'] = f'events {len(evr.lines)}/{ev_total} expect {len(expr.lines)}/{exp_total} staterules {nstate}'
+                fr['recorderWarning'] = f'events {len(evr.lines)}/{ev_total} expect {len(expr.lines)}/{self.exp_total} staterules {nstate}'
             frames.append(fr)
         # final state, immediately
         t_tab = time.monotonic()
@@ -455,11 +530,9 @@ def record_scenario(name, scen_dir, out_dir, sysctls):
         table_off = t_tab - t0 if t0 is not None else 0.0
         cl = run(['conntrack', '-L'], check=False).stdout.splitlines()
         cl = [l for l in cl if l.strip()]
-        st = run(['conntrack', '-S'], check=False).stdout
-        stats = {k: 0 for k in STATS_KEYS}
-        for m in re.finditer(r'(\w+)=(\d+)', st):
-            if m.group(1) != 'cpu':
-                stats[m.group(1)] = stats.get(m.group(1), 0) + int(m.group(2))
+        stats = self.read_stats()
+        if base_stats is not None:
+            stats = {k: v - base_stats.get(k, 0) for k, v in stats.items()}
         counters = json.loads(run(['nft', '-j', 'list', 'counters']).stdout)
         nft_counts = {}
         for obj in counters.get('nftables', []):
@@ -467,10 +540,15 @@ def record_scenario(name, scen_dir, out_dir, sysctls):
             if c and c.get('table') == 'ctrec':
                 nft_counts[c['name']] = c['packets']
         # late events (should be none)
-        time.sleep(0.05)
+        time.sleep(0.005 if reuse else 0.05)
+        n_late = counter.drain()
         evr.poll(0.02)
         expr.poll(0.02)
-        late = evr.lines[ev_total:]
+        late = evr.lines[self.ev_total:]
+        if reuse:
+            # count them so the next scenario does not inherit them
+            self.ev_total += n_late
+            self.evr.wait_for(self.ev_total, 0.2)
         tally = {}
         for fr in frames:
             if fr['ctstate'] != 'none':
@@ -491,7 +569,7 @@ def record_scenario(name, scen_dir, out_dir, sysctls):
             'tableWallOffset': round(table_off, 4),
             'conntrackL': sorted(cl, key=table_sort_key),
             'stats': stats,
-            'expectEvents': [STRIP_ID.sub('', l) for l in expr.lines],
+            'expectEvents': [STRIP_ID.sub('', l) for l in expr.lines[exp_base:]],
             'nftCounters': nft_counts,
             'checks': checks,
         }
@@ -502,28 +580,43 @@ def record_scenario(name, scen_dir, out_dir, sysctls):
             json.dump(result, f, indent=2)
             f.write('\n')
         return result
-    finally:
-        if kmsg:
-            kmsg.close()
-        if counter:
-            counter.close()
-        if exp_counter:
-            exp_counter.close()
-        for p in Env.procs:
+
+    def close(self):
+        for obj in (self.kmsg, self.counter, self.exp_counter):
+            if obj:
+                try:
+                    obj.close()
+                except OSError:
+                    pass
+        self.kmsg = self.counter = self.exp_counter = None
+        for p in self.procs:
             try:
                 p.kill()
                 p.wait(timeout=2)
             except Exception:
                 pass
-        Env.procs = []
-        if tunfd is not None:
-            os.close(tunfd)
+            if p in Env.procs:
+                Env.procs.remove(p)
+        self.procs = []
+        if self.tunfd is not None:
+            os.close(self.tunfd)
+            self.tunfd = None
         setns(Env.init_ns_fd)
-        os.close(rfd)
-        for ns in (rns, sns):
+        if self.rfd is not None:
+            os.close(self.rfd)
+            self.rfd = None
+        for ns in (self.rns, self.sns):
             subprocess.run(['ip', 'netns', 'del', ns], capture_output=True)
             if ns in Env.namespaces:
                 Env.namespaces.remove(ns)
+
+
+def record_scenario(name, scen_dir, out_dir, sysctls):
+    rec = Recorder()
+    try:
+        return rec.record(name, scen_dir, out_dir, sysctls)
+    finally:
+        rec.close()
 
 
 def normalise(result):
@@ -544,6 +637,7 @@ def main(argv):
     out_dir = DEFAULT_OUT
     scen_dir = DEFAULT_SCEN
     check_stable = False
+    reuse = False
     names = []
     it = iter(argv)
     for a in it:
@@ -553,6 +647,11 @@ def main(argv):
             scen_dir = next(it)
         elif a == '--check-stable':
             check_stable = True
+        elif a == '--reuse-netns':
+            reuse = True
+        elif a == '--names-from':
+            with open(next(it)) as f:
+                names.extend(l.strip() for l in f if l.strip())
         elif a in ('-h', '--help'):
             print(__doc__)
             return 0
@@ -575,15 +674,24 @@ def main(argv):
     Env.restore_sysctls['net.netfilter.nf_log_all_netns'] = read_sysctl('net.netfilter.nf_log_all_netns')
     write_sysctl('net.netfilter.nf_log_all_netns', 1)
     bad = 0
+    shared = None
     try:
+        if reuse:
+            shared = Recorder()
+
+        def rec(n, out, sysctls):
+            if shared is not None:
+                return shared.record(n, scen_dir, out, sysctls, reuse=True)
+            return record_scenario(n, scen_dir, out, sysctls)
+
         for n in names:
             t = time.monotonic()
             sysctls = by_name[n].get('sysctls', {}) or {}
-            res = record_scenario(n, scen_dir, out_dir, sysctls)
+            res = rec(n, out_dir, sysctls)
             flaps = ''
             if check_stable:
                 tmp = os.path.join(out_dir, '.stable-check')
-                res2 = record_scenario(n, scen_dir, tmp, sysctls)
+                res2 = rec(n, tmp, sysctls)
                 os.unlink(os.path.join(tmp, n + '.json'))
                 if normalise(res) != normalise(res2):
                     flaps = ' FLAPS'
@@ -595,6 +703,8 @@ def main(argv):
             print(f'{n}: {len(res["packets"])} packets, {len(res["table"])} entries, '
                   f'{time.monotonic() - t:.1f}s{"" if ok else " CHECKS FAILED " + json.dumps(res["checks"])}{flaps}  [{summary}]')
     finally:
+        if shared is not None:
+            shared.close()
         cleanup()
         restore_global()
     return 1 if bad else 0
