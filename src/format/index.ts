@@ -25,3 +25,4 @@ export {
 export { toJson, type JsonConn, type JsonTuple } from './json.js';
 export { formatXmlFlow, XML_HEADER, XML_FOOTER, type XmlOptions } from './xml.js';
 export { formatSave } from './save.js';
+export { compileFilter, formatPrettyTable, formatSummary, reasonKey, FilterError, type EntryPredicate, type ReplaySummary } from './pretty.js';

@@ -62,3 +62,81 @@ export function openFlows(ct: Conntrack, path: string): OpenFlows {
     },
   };
 }
+
+// ---- reading comfort and live use -------------------------------------------------------------
+
+import type { PacketResult } from '../../core/packet-result.js';
+import type { ConnSnapshot } from '../../format/snapshot.js';
+import { compileFilter, FilterError, formatPrettyTable, formatSummary, reasonKey, type EntryPredicate, type ReplaySummary } from '../../format/pretty.js';
+
+/** Colors only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function useColor(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && (env['NO_COLOR'] === undefined || env['NO_COLOR'] === '');
+}
+
+/** --filter EXPR: which entries to show (UsageError on a bad expression). */
+export function entryFilter(expr: string | undefined): EntryPredicate {
+  if (expr === undefined) return () => true;
+  try {
+    return compileFilter(expr);
+  } catch (e) {
+    if (e instanceof FilterError) throw new UsageError(`bad --filter: ${e.message}`);
+    throw e;
+  }
+}
+
+/** --pretty: the aligned table lines. */
+export function prettyLines(entries: readonly ConnSnapshot[], color = useColor()): string[] {
+  return formatPrettyTable(entries, color);
+}
+
+/** Collects the end-of-replay summary; call observe() for each packet result. */
+export class SummaryCollector {
+  private readonly sum: ReplaySummary = { packets: 0, ctstates: {}, invalidReasons: {}, firstTime: 0, lastTime: 0 };
+
+  observe(r: PacketResult, timeSec: number): void {
+    const s = this.sum;
+    if (s.packets === 0) s.firstTime = timeSec;
+    s.lastTime = timeSec;
+    s.packets++;
+    s.ctstates[r.ctstateName] = (s.ctstates[r.ctstateName] ?? 0) + 1;
+    if (r.ctstateName === 'invalid') {
+      const reasons = r.reasons();
+      const key = reasons.length > 0 ? reasons.map(reasonKey).join('; ') : '(no message)';
+      s.invalidReasons[key] = (s.invalidReasons[key] ?? 0) + 1;
+    }
+  }
+
+  lines(entries: readonly ConnSnapshot[]): string[] {
+    return formatSummary(this.sum, entries);
+  }
+}
+
+/**
+ * Ctrl-C prints the summary (to stderr) before exiting with 130. Returns a
+ * function that removes the handler.
+ */
+export function onInterruptPrint(print: () => void): () => void {
+  const handler = (): void => {
+    print();
+    process.exit(130);
+  };
+  process.once('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+/** --follow N: calls `print` whenever the capture clock has moved N seconds since the last print. */
+export class FollowTicker {
+  private next = -1;
+  constructor(private readonly everySec: number, private readonly print: (timeSec: number) => void) {
+    if (!(everySec > 0)) throw new UsageError(`bad value for --follow: ${everySec} (want seconds > 0)`);
+  }
+
+  tick(timeSec: number): void {
+    if (this.next < 0) this.next = timeSec + this.everySec;
+    while (timeSec >= this.next) {
+      this.print(this.next);
+      this.next += this.everySec;
+    }
+  }
+}
