@@ -31,6 +31,11 @@ export const R_ICMPV6_SHORT_REDIRECT = 23;
 export const R_ICMPV6_REDIRECT_SADDR = 24;
 export const R_ICMPV6_REDIRECT_NOOPT = 25;
 export const R_OUTER_DADDR6 = 26;
+export const R_SCTP_SHORT = 27;
+export const R_SCTP_BAD_CRC = 28;
+export const R_SCTP_BASIC_CHECKS = 29;
+export const R_SCTP_VTAG = 30;
+export const R_SCTP_INVALID_STATE = 31;
 
 /** Numbers a message carries: at most 8 (two IPv6 addresses as 4 words each). */
 export const REASON_ARGS = 8;
@@ -80,6 +85,13 @@ export function formatReason(code: number, a: ArrayLike<number>, o: number): str
     case R_ICMPV6_SHORT_REDIRECT: return 'short redirect';
     case R_ICMPV6_REDIRECT_SADDR: return 'invalid saddr or hoplimit for redirect';
     case R_ICMPV6_REDIRECT_NOOPT: return 'redirect without options';
+    // SCTP's own prefixes and layout are part of its messages (nf_conntrack_proto_sctp.c);
+    // the kernel prints verification tags as raw big-endian words read on a little-endian host.
+    case R_SCTP_SHORT: return 'nf_ct_sctp: short packet';
+    case R_SCTP_BAD_CRC: return 'nf_ct_sctp: bad CRC';
+    case R_SCTP_BASIC_CHECKS: return `do_basic_checks failed. chunk num ${n(0)}, type ${n(1)}, len ${n(2)} flag ${n(3)}`;
+    case R_SCTP_VTAG: return `verification tag check failed ${n(0).toString(16)} vs ${n(1).toString(16)} for dir ${n(2)}`;
+    case R_SCTP_INVALID_STATE: return `Invalid, old_state ${n(0)}, dir ${n(1)}, type ${n(2)}`;
     default: return `unknown reason ${code}`;
   }
 }
