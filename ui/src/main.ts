@@ -41,7 +41,7 @@ let selPacket = -1;
 let selLane = -1;
 let filterKind = 'all';
 let filterValue = -1;
-let view = new Int32Array(0);
+let view: Int32Array = new Int32Array(0);
 let at = 0;
 let tableSeq = 0;
 let overrides: Record<string, number> = {};
@@ -623,8 +623,7 @@ function renderTable(m: TableResult): void {
   lastTable = m;
   const body = ($('ct-table') as HTMLTableElement).tBodies[0]!;
   const frag = document.createDocumentFragment();
-  const max = 2000;
-  m.lines.slice(0, max).forEach((line, k) => {
+  m.lines.forEach((line, k) => {
     const tr = document.createElement('tr');
     tr.dataset.line = line;
     tr.dataset.id = String(m.ids[k]);
@@ -637,8 +636,9 @@ function renderTable(m: TableResult): void {
     frag.append(tr);
   });
   body.replaceChildren(frag);
-  const more = m.lines.length > max ? ` (first ${max} shown)` : '';
-  $('table-info').textContent = `${m.lines.length} entr${m.lines.length === 1 ? 'y' : 'ies'} at t = ${m.at} s, as /proc/net/nf_conntrack shows them (same as ctscope replay FILE --at ${m.at})${more}`;
+  const more = m.total > m.lines.length ? ` (the first ${m.lines.length} shown)` : '';
+  $('table-info').textContent = `${m.total} entr${m.total === 1 ? 'y' : 'ies'} at t = ${m.at} s, as /proc/net/nf_conntrack shows them (same as ctscope replay FILE --at ${m.at})${more}; computed in ${Math.round(m.ms)} ms`;
+  $('panel-table').dataset.ms = String(Math.round(m.ms));
   $('panel-table').dataset.at = String(m.at);
   highlightTableRow();
 }
@@ -711,11 +711,20 @@ function setFilter(kind: string, value = -1): void {
   applyFilter();
 }
 
+let allCache: Int32Array = new Int32Array(0);
+function allPackets(n: number): Int32Array {
+  if (allCache.length !== n) {
+    allCache = new Int32Array(n);
+    for (let i = 0; i < n; i++) allCache[i] = i;
+  }
+  return allCache;
+}
+
 function applyFilter(): void {
   if (R === null) return;
   const r = R;
   const out: number[] = [];
-  for (let i = 0; i < r.n; i++) {
+  for (let i = 0; i < (filterKind === 'all' ? 0 : r.n); i++) {
     let ok: boolean;
     switch (filterKind) {
       case 'invalid': ok = r.ctstate[i] === CT_INVALID; break;
@@ -727,7 +736,7 @@ function applyFilter(): void {
     }
     if (ok) out.push(i);
   }
-  view = Int32Array.from(out);
+  view = filterKind === 'all' ? allPackets(r.n) : Int32Array.from(out);
   let info = `${view.length.toLocaleString('en')} of ${r.n.toLocaleString('en')} packets`;
   if (filterKind === 'reason' && filterValue >= 0) info += ` with “${r.reasons[filterValue]}”`;
   if (filterKind === 'lane' && selLane > 0) info += ` of ${r.conns[selLane - 1]!.label}`;

@@ -59,8 +59,13 @@ export interface TableResult {
   type: 'table';
   seq: number;
   at: number;
+  /** The first rows of the table (at most 500), oldest entry first. */
   lines: string[];
   ids: number[];
+  /** Entries in the table. */
+  total: number;
+  /** Time the worker took. */
+  ms: number;
 }
 
 export type ToWorker =

@@ -228,10 +228,10 @@ function newCursor(): Cursor | null {
   return { ct: makeConntrack(settings), reader, frame: createFrame(), pending: false, t0: -1, at: -1, done: false };
 }
 
-function tableAt(at: number): { lines: string[]; ids: number[] } {
+function tableAt(at: number): { lines: string[]; ids: number[]; total: number } {
   if (cursor === null || at < cursor.at) cursor = newCursor();
   const c = cursor;
-  if (c === null) return { lines: [], ids: [] };
+  if (c === null) return { lines: [], ids: [], total: 0 };
   let stopAt = c.t0 < 0 ? Infinity : c.t0 + at;
   // As replay does: frames in capture order while their time is <= t0 + at;
   // the first later frame stops the reading.
@@ -254,9 +254,20 @@ function tableAt(at: number): { lines: string[]; ids: number[] } {
   }
   c.at = at;
   if (c.t0 >= 0) c.ct.advance(c.t0 + at);
-  const entries = c.ct.entries();
-  return { lines: entries.map((s) => formatProc(s)), ids: entries.map((s) => s.id) };
+  // Snapshots are made (and formatted) only for the rows the page shows.
+  const slots = c.ct.engine.table.entries();
+  const lines: string[] = [];
+  const ids: number[] = [];
+  for (let k = 0; k < slots.length && k < MAX_ROWS; k++) {
+    const s = c.ct.snapshot(slots[k]!);
+    lines.push(formatProc(s));
+    ids.push(s.id);
+  }
+  return { lines, ids, total: slots.length };
 }
+
+/** Table rows sent to the page at most (the count says how many there are). */
+const MAX_ROWS = 500;
 
 let pendingTable: { at: number; seq: number } | null = null;
 let tableScheduled = false;
@@ -266,8 +277,9 @@ function serveTable(): void {
   const req = pendingTable;
   pendingTable = null;
   if (req === null) return;
-  const { lines, ids } = tableAt(req.at);
-  scope.postMessage({ type: 'table', seq: req.seq, at: req.at, lines, ids });
+  const t = performance.now();
+  const { lines, ids, total } = tableAt(req.at);
+  scope.postMessage({ type: 'table', seq: req.seq, at: req.at, lines, ids, total, ms: performance.now() - t });
 }
 
 scope.onmessage = (e: MessageEvent<ToWorker>): void => {
