@@ -25,6 +25,18 @@ import { formatConntrack } from './format/conntrack.js';
 import { formatLegacy, formatProc } from './format/proc.js';
 import { toJson, type JsonConn } from './format/json.js';
 import { hasPorts } from './proto/l4proto.js';
+import { Defragmenter, DEFRAG_COMPLETE, DEFRAG_NOT_FRAGMENT } from './defrag/defrag.js';
+import { PacketMeta, decodeIp, IP_OK, IP_DROP_REASONS } from './packet/ip.js';
+
+/** A cheap first look: could this IP packet be a fragment? (IPv4 MF/offset, IPv6 extension headers first.) */
+function mayBeFragment(buf: Uint8Array, dv: DataView, off: number, len: number): boolean {
+  if (len < 8) return false;
+  const v = buf[off]! >> 4;
+  if (v === 4) return (dv.getUint16(off + 6) & 0x3fff) !== 0;
+  if (v !== 6) return false;
+  const nh = buf[off + 6]!;
+  return nh === 44 || nh === 0 || nh === 43 || nh === 60 || nh === 51;
+}
 
 export type ConntrackOptions = EngineOptions;
 
@@ -47,9 +59,12 @@ const EVENT_TYPES: readonly EventType[] = ['NEW', 'UPDATE', 'DESTROY'];
 export class Conntrack {
   readonly engine: ConntrackEngine;
   private readonly link = createLinkResult();
+  private readonly ipCheck = new PacketMeta();
+  private readonly defrag: Defragmenter;
 
   constructor(options: ConntrackOptions = {}) {
     this.engine = new ConntrackEngine(options);
+    this.defrag = new Defragmenter(this.engine.sysctl.nf_conntrack_frag6_timeout * 1000);
   }
 
   get sysctl(): Readonly<Sysctls> {
@@ -99,7 +114,25 @@ export class Conntrack {
     const l = this.link;
     if (!decodeLink(frame, l)) return e.skipped(l.skip ?? 'not IP');
     const wire = frame.origLen - (l.l3Off - frame.offset);
+    if (mayBeFragment(frame.buf, frame.dv, l.l3Off, l.l3Len)) return this.defragment(frame, wire);
     return e.processIp(frame.buf, frame.dv, l.l3Off, l.l3Off + l.l3Len, wire);
+  }
+
+  /** nf_defrag_ipv4/ipv6 in front of conntrack: fragments wait; the datagram is tracked when complete. */
+  private defragment(frame: CaptureFrame, wire: number): PacketResult {
+    const e = this.engine;
+    const l = this.link;
+    const ip = this.ipCheck;
+    const err = decodeIp(ip, frame.buf, frame.dv, l.l3Off, l.l3Off + l.l3Len, wire);
+    if (err !== IP_OK) return e.skipped(IP_DROP_REASONS[err]!);
+    const d = this.defrag;
+    const st = d.push(frame.buf, frame.dv, l.l3Off, ip.end, frame.index, e.nowMs);
+    if (st === DEFRAG_NOT_FRAGMENT) return e.processIp(frame.buf, frame.dv, l.l3Off, l.l3Off + l.l3Len, wire);
+    if (st !== DEFRAG_COMPLETE) return e.skipped(d.reason);
+    const dg = d.datagram;
+    const r = e.processIp(dg, new DataView(dg.buffer, dg.byteOffset, dg.byteLength), 0, dg.length, dg.length);
+    r.datagramFrames = d.frames;
+    return r;
   }
 
   /**

@@ -24,6 +24,8 @@ export interface PacketInfo {
   icmpType?: number;
   icmpCode?: number;
   reason?: string;
+  /** This frame completed a fragmented datagram made of these frames (tracked as one packet). */
+  datagram?: number[];
   /** The numbers behind a window-check message. */
   detail?: WindowDetail;
   skipped?: string;
@@ -56,6 +58,7 @@ export function packetInfo(engine: ConntrackEngine, r: PacketResult, frame: numb
     info.icmpCode = m.buf[m.l4Off + 1]!;
   }
   if (r.reasonCount > 0) info.reason = r.reasons().join('; ');
+  if (r.datagramFrames !== null) info.datagram = r.datagramFrames;
   const detail = r.windowDetail();
   if (detail !== null) info.detail = detail;
   return info;
@@ -74,6 +77,7 @@ export function packetText(p: PacketInfo, t0: number): string {
   const v6 = (p.src ?? '').includes(':');
   let flow = `${p.proto} ${endpoint(p.src!, p.sport, v6)} > ${endpoint(p.dst!, p.dport, v6)}`;
   if (p.icmpType !== undefined) flow += ` type=${p.icmpType} code=${p.icmpCode}`;
+  if (p.datagram !== undefined) flow += ` (datagram of frames ${p.datagram.join(',')})`;
   let line = `${head}${p.ctstate.padEnd(11)} ${(p.dir ?? '-').padEnd(8)} ${(p.state ?? '-').padEnd(11)} ${flow}`;
   if (p.reason !== undefined) line += `  [${p.outcome === 'ignored' ? 'ignored: ' : ''}${p.reason}]`;
   return line;

@@ -58,6 +58,8 @@ export class PacketResult {
   reasonCount = 0;
   readonly reasonCodes = new Uint8Array(MAX_REASONS);
   readonly reasonArgs = new Float64Array(MAX_REASONS * REASON_ARGS);
+  /** When this packet completed a fragmented datagram: the frames it was made of (tracked as one). */
+  datagramFrames: number[] | null = null;
   /** Window-check numbers (see WindowDetail) when hasDetail. */
   hasDetail = false;
   readonly detail = new Float64Array(DETAIL_WORDS);
@@ -72,6 +74,7 @@ export class PacketResult {
     this.skip = null;
     this.reasonCount = 0;
     this.hasDetail = false;
+    this.datagramFrames = null;
   }
 
   /**
