@@ -97,6 +97,8 @@ export class ConntrackEngine implements TrackerContext {
       this.nowMs = nowMs;
     } else if (nowMs > this.nowMs) this.nowMs = nowMs;
     const t = this.table;
+    // Lazy timers: the top key is a lower bound of every deadline.
+    if (t.nextKey() > this.nowMs) return;
     for (;;) {
       const idx = t.earliest();
       if (idx < 0 || t.deadline[idx]! > this.nowMs) break;

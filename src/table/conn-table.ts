@@ -1,8 +1,15 @@
 /**
  * The connection table: entries in a structure of typed arrays (one slot per
  * connection id), a hash of both tuples of every confirmed entry (open addressing,
- * linear probing, backward-shift deletion), and a min-heap of deadlines so expiry
- * on the capture clock costs one comparison per packet when nothing expires.
+ * linear probing, backward-shift deletion, seeded hash), and a min-heap of
+ * deadlines so expiry on the capture clock costs one comparison per packet when
+ * nothing expires.
+ *
+ * Timers are lazy: each heap node carries its own key, which may be earlier than
+ * the entry's deadline. Refreshing an entry (every packet) only moves its
+ * deadline later and leaves the heap alone; a stale key is fixed when it comes to
+ * the top. Only a deadline moved earlier (a TCP state with a shorter timeout)
+ * sifts. Expiry order is by deadline, then by creation order.
  *
  * Mirrors nf_conntrack_core.c: one nf_conn holds tuplehash[ORIGINAL] and
  * tuplehash[REPLY]; both go into the same table, and a lookup returns the
@@ -31,7 +38,7 @@ export class ConnTable {
   /** The conntrack id (ctnetlink CTA_ID). */
   id = new Uint32Array(0);
   /** Creation order, so listings come out in a stable order. */
-  seq = new Float64Array(0);
+  seq = new Uint32Array(0);
   /** Capture time of the first packet, ms. */
   startMs = new Float64Array(0);
   /** packets/bytes original, packets/bytes reply. */
@@ -43,20 +50,20 @@ export class ConnTable {
   /** 1 = allocated, 2 = confirmed (in the hash). */
   live = new Uint8Array(0);
 
-  private freeList = new Int32Array(0);
-  private freeTop = 0;
+  /** Free entries are chained through heapPos (a free entry is in no heap). */
+  private freeHead = -1;
   private highWater = 0;
   private nextSeq = 0;
   private nextId: number;
 
   // Hash of tuplehash entries: value (id << 1 | dir) + 1, 0 = empty.
   private slots = new Int32Array(0);
-  private slotHash = new Uint32Array(0);
   private slotMask = 0;
   private readonly seed: number;
 
-  // Deadline min-heap over confirmed entries.
+  // Deadline min-heap over confirmed entries: entry and its (possibly early) key per node.
   private heap = new Int32Array(0);
+  private heapKey = new Float64Array(0);
   private heapPos = new Int32Array(0);
   private heapSize = 0;
 
@@ -72,10 +79,11 @@ export class ConnTable {
 
   /** Reserves an entry (an unconfirmed nf_conn). */
   alloc(): number {
-    let idx: number;
-    if (this.freeTop > 0) idx = this.freeList[--this.freeTop]!;
+    let idx = this.freeHead;
+    if (idx >= 0) this.freeHead = this.heapPos[idx]!;
     else {
-      if (this.highWater === this.capacity) this.grow(this.capacity * 2);
+      // Growing 4× at a time: fresh typed arrays are zero pages the OS maps on first touch.
+      if (this.highWater === this.capacity) this.grow(this.capacity * 4);
       idx = this.highWater++;
     }
     this.live[idx] = 1;
@@ -88,15 +96,23 @@ export class ConnTable {
     // Ids look random in the kernel; a stepped sequence keeps replays deterministic.
     this.nextId = (Math.imul(this.nextId, 1103515245) + 12345) >>> 0;
     this.id[idx] = this.nextId;
-    this.counters.fill(0, idx * 4, idx * 4 + 4);
-    this.pw.fill(0, idx * PROTO_WORDS, (idx + 1) * PROTO_WORDS);
+    const c = this.counters;
+    const cb = idx * 4;
+    c[cb] = 0;
+    c[cb + 1] = 0;
+    c[cb + 2] = 0;
+    c[cb + 3] = 0;
+    const pw = this.pw;
+    const pb = idx * PROTO_WORDS;
+    for (let i = 0; i < PROTO_WORDS; i++) pw[pb + i] = 0;
     return idx;
   }
 
   /** Releases an entry; it must not be in the hash. */
   free(idx: number): void {
     this.live[idx] = 0;
-    this.freeList[this.freeTop++] = idx;
+    this.heapPos[idx] = this.freeHead;
+    this.freeHead = idx;
   }
 
   isConfirmed(idx: number): boolean {
@@ -105,7 +121,7 @@ export class ConnTable {
 
   /** Inserts both tuples and the deadline (__nf_conntrack_hash_insert + confirmation). */
   confirm(idx: number): void {
-    if (this.count * 4 >= this.slots.length) this.rehash(this.slots.length * 2);
+    if ((this.count + 1) * 4 > this.slots.length) this.rehash(this.slots.length * 2);
     this.insertSlot(idx, 0);
     this.insertSlot(idx, 1);
     this.live[idx] = 2;
@@ -129,36 +145,80 @@ export class ConnTable {
   lookup(t: Uint32Array, base: number): number {
     const h = hashTuple(t, base, this.seed);
     const mask = this.slotMask;
+    const slots = this.slots;
+    const tuples = this.tuples;
+    const w0 = t[base]!;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const v = this.slots[i]!;
+      const v = slots[i]!;
       if (v === NO_SLOT) return -1;
-      if (this.slotHash[i] === h) {
-        const e = v - 1;
-        if (tupleEquals(this.tuples, (e >> 1) * 2 * TUPLE_WORDS + (e & 1) * TUPLE_WORDS, t, base)) return e;
-      }
+      const e = v - 1;
+      const b = e * TUPLE_WORDS;
+      if (tuples[b] === w0 && tupleEquals(tuples, b, t, base)) return e;
     }
   }
 
-  /** Sets a confirmed entry's deadline and keeps the heap ordered. */
+  /**
+   * Sets an entry's deadline. Later deadlines (a refresh) leave the heap alone;
+   * an earlier one moves the entry up now.
+   */
   setDeadline(idx: number, deadlineMs: number): void {
-    const old = this.deadline[idx]!;
     this.deadline[idx] = deadlineMs;
     if (this.live[idx] !== 2) return;
     const p = this.heapPos[idx]!;
-    if (deadlineMs > old) this.siftDown(p);
-    else if (deadlineMs < old) this.siftUp(p);
+    if (deadlineMs < this.heapKey[p]!) {
+      this.heapKey[p] = deadlineMs;
+      this.siftUp(p);
+    }
   }
 
   /** The confirmed entry that expires first, or -1. */
   earliest(): number {
-    return this.heapSize > 0 ? this.heap[0]! : -1;
+    const heap = this.heap;
+    const keys = this.heapKey;
+    const deadline = this.deadline;
+    while (this.heapSize > 0) {
+      const idx = heap[0]!;
+      const d = deadline[idx]!;
+      if (keys[0] === d) return idx;
+      // A stale key (the entry was refreshed): sink it to its real deadline.
+      keys[0] = d;
+      this.siftDown(0);
+    }
+    return -1;
+  }
+
+  /**
+   * The earliest deadline, as a lower bound: nothing expires before it. Cheap
+   * (no heap repair), for the per-packet "anything to expire?" check.
+   */
+  nextKey(): number {
+    return this.heapSize > 0 ? this.heapKey[0]! : Infinity;
   }
 
   /** Confirmed entries, oldest first (cold path). */
   entries(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.highWater; i++) if (this.live[i] === 2) out.push(i);
-    out.sort((a, b) => this.seq[a]! - this.seq[b]!);
+    const n = this.count;
+    const out: number[] = new Array<number>(n);
+    let k = 0;
+    const live = this.live;
+    const seq = this.seq;
+    // Creation order = seq order; pack (seq, idx) into one float to sort numerically.
+    const keys = new Float64Array(n);
+    const big = this.highWater > 0x200000 || this.nextSeq >= 2 ** 31;
+    for (let i = 0; i < this.highWater; i++) {
+      if (live[i] === 2) {
+        if (big) out[k++] = i;
+        else keys[k++] = seq[i]! * 0x200000 + i;
+      }
+    }
+    if (big) {
+      out.length = k;
+      out.sort((a, b) => seq[a]! - seq[b]!);
+      return out;
+    }
+    const sorted = keys.subarray(0, k).sort();
+    for (let i = 0; i < k; i++) out[i] = sorted[i]! % 0x200000;
+    out.length = k;
     return out;
   }
 
@@ -166,134 +226,179 @@ export class ConnTable {
     return idx * 2 * TUPLE_WORDS + dir * TUPLE_WORDS;
   }
 
+  /** Hash bucket count (tests). */
+  get buckets(): number {
+    return this.slots.length;
+  }
+
   private insertSlot(idx: number, dir: number): void {
     const base = this.tupleBase(idx, dir);
-    const h = hashTuple(this.tuples, base, this.seed);
     const mask = this.slotMask;
-    let i = h & mask;
+    let i = hashTuple(this.tuples, base, this.seed) & mask;
     while (this.slots[i] !== NO_SLOT) i = (i + 1) & mask;
     this.slots[i] = ((idx << 1) | dir) + 1;
-    this.slotHash[i] = h;
   }
 
   private removeSlot(idx: number, dir: number): void {
     const want = ((idx << 1) | dir) + 1;
     const mask = this.slotMask;
-    const h = hashTuple(this.tuples, this.tupleBase(idx, dir), this.seed);
-    let i = h & mask;
-    while (this.slots[i] !== want) {
-      if (this.slots[i] === NO_SLOT) return;
+    const slots = this.slots;
+    let i = hashTuple(this.tuples, this.tupleBase(idx, dir), this.seed) & mask;
+    while (slots[i] !== want) {
+      if (slots[i] === NO_SLOT) return;
       i = (i + 1) & mask;
     }
     // Backward-shift deletion keeps probe chains intact without tombstones.
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const v = this.slots[j]!;
+      const v = slots[j]!;
       if (v === NO_SLOT) break;
-      const home = this.slotHash[j]! & mask;
+      const home = hashTuple(this.tuples, (v - 1) * TUPLE_WORDS, this.seed) & mask;
       const dist = (j - home) & mask;
       const gap = (j - i) & mask;
       if (dist >= gap) {
-        this.slots[i] = v;
-        this.slotHash[i] = this.slotHash[j]!;
+        slots[i] = v;
         i = j;
       }
     }
-    this.slots[i] = NO_SLOT;
+    slots[i] = NO_SLOT;
   }
 
   private rehash(size: number): void {
-    const oldSlots = this.slots;
-    const oldHash = this.slotHash;
-    this.slots = new Int32Array(size);
-    this.slotHash = new Uint32Array(size);
-    this.slotMask = size - 1;
-    for (let i = 0; i < oldSlots.length; i++) {
-      const v = oldSlots[i]!;
+    const old = this.slots;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let i = 0; i < old.length; i++) {
+      const v = old[i]!;
       if (v === NO_SLOT) continue;
-      const h = oldHash[i]!;
-      let k = h & this.slotMask;
-      while (this.slots[k] !== NO_SLOT) k = (k + 1) & this.slotMask;
-      this.slots[k] = v;
-      this.slotHash[k] = h;
+      let k = hashTuple(this.tuples, (v - 1) * TUPLE_WORDS, this.seed) & mask;
+      while (slots[k] !== NO_SLOT) k = (k + 1) & mask;
+      slots[k] = v;
     }
+    this.slots = slots;
+    this.slotMask = mask;
   }
 
   private grow(capacity: number): void {
-    const g = <T extends { length: number; set(a: ArrayLike<number>): void }>(old: T, make: (n: number) => T, per = 1): T => {
-      const n = make(capacity * per);
-      n.set(old as unknown as ArrayLike<number>);
-      return n;
+    const n = this.highWater;
+    const u32 = (old: Uint32Array, per = 1): Uint32Array<ArrayBuffer> => {
+      const a = new Uint32Array(capacity * per);
+      a.set(old.subarray(0, n * per));
+      return a;
     };
-    this.tuples = g(this.tuples, (n) => new Uint32Array(n), 2 * TUPLE_WORDS);
-    this.status = g(this.status, (n) => new Uint32Array(n));
-    this.deadline = g(this.deadline, (n) => new Float64Array(n));
-    this.state = g(this.state, (n) => new Uint8Array(n));
-    this.mark = g(this.mark, (n) => new Uint32Array(n));
-    this.id = g(this.id, (n) => new Uint32Array(n));
-    this.seq = g(this.seq, (n) => new Float64Array(n));
-    this.startMs = g(this.startMs, (n) => new Float64Array(n));
-    this.counters = g(this.counters, (n) => new Float64Array(n), 4);
-    this.pw = g(this.pw, (n) => new Uint32Array(n), PROTO_WORDS);
-    this.aux = g(this.aux, (n) => new Float64Array(n));
-    this.live = g(this.live, (n) => new Uint8Array(n));
-    this.freeList = g(this.freeList, (n) => new Int32Array(n));
-    this.heap = g(this.heap, (n) => new Int32Array(n));
-    this.heapPos = g(this.heapPos, (n) => new Int32Array(n));
+    const f64 = (old: Float64Array, per = 1): Float64Array<ArrayBuffer> => {
+      const a = new Float64Array(capacity * per);
+      a.set(old.subarray(0, n * per));
+      return a;
+    };
+    const u8 = (old: Uint8Array): Uint8Array<ArrayBuffer> => {
+      const a = new Uint8Array(capacity);
+      a.set(old.subarray(0, n));
+      return a;
+    };
+    const i32 = (old: Int32Array): Int32Array<ArrayBuffer> => {
+      const a = new Int32Array(capacity);
+      a.set(old.subarray(0, n));
+      return a;
+    };
+    this.tuples = u32(this.tuples, 2 * TUPLE_WORDS);
+    this.status = u32(this.status);
+    this.deadline = f64(this.deadline);
+    this.state = u8(this.state);
+    this.mark = u32(this.mark);
+    this.id = u32(this.id);
+    this.seq = u32(this.seq);
+    this.startMs = f64(this.startMs);
+    this.counters = f64(this.counters, 4);
+    this.pw = u32(this.pw, PROTO_WORDS);
+    this.aux = f64(this.aux);
+    this.live = u8(this.live);
+    this.heapPos = i32(this.heapPos);
+    // The heap holds at most `count` <= highWater nodes.
+    const heap = new Int32Array(capacity);
+    heap.set(this.heap.subarray(0, this.heapSize));
+    this.heap = heap;
+    const keys = new Float64Array(capacity);
+    keys.set(this.heapKey.subarray(0, this.heapSize));
+    this.heapKey = keys;
     this.capacity = capacity;
-    if (this.slots.length < capacity * 4) this.rehash(capacity * 4);
+    if (this.slots.length === 0) this.rehash(Math.max(64, capacity));
   }
 
   private heapPush(idx: number): void {
     const p = this.heapSize++;
     this.heap[p] = idx;
+    this.heapKey[p] = this.deadline[idx]!;
     this.heapPos[idx] = p;
     this.siftUp(p);
   }
 
   private heapRemove(idx: number): void {
     const p = this.heapPos[idx]!;
-    const last = this.heap[--this.heapSize]!;
-    if (p === this.heapSize) return;
+    const n = --this.heapSize;
+    if (p === n) return;
+    const last = this.heap[n]!;
     this.heap[p] = last;
+    this.heapKey[p] = this.heapKey[n]!;
     this.heapPos[last] = p;
     this.siftUp(p);
     this.siftDown(this.heapPos[last]!);
   }
 
+  /** Node a before node b: earlier key, then older entry. */
+  private before(ka: number, ia: number, kb: number, ib: number): boolean {
+    return ka < kb || (ka === kb && this.seq[ia]! < this.seq[ib]!);
+  }
+
   private siftUp(p: number): void {
     const heap = this.heap;
+    const keys = this.heapKey;
     const idx = heap[p]!;
-    const d = this.deadline[idx]!;
+    const k = keys[p]!;
     while (p > 0) {
       const parent = (p - 1) >> 1;
       const pi = heap[parent]!;
-      if (this.deadline[pi]! <= d) break;
+      const pk = keys[parent]!;
+      if (!this.before(k, idx, pk, pi)) break;
       heap[p] = pi;
+      keys[p] = pk;
       this.heapPos[pi] = p;
       p = parent;
     }
     heap[p] = idx;
+    keys[p] = k;
     this.heapPos[idx] = p;
   }
 
   private siftDown(p: number): void {
     const heap = this.heap;
+    const keys = this.heapKey;
     const n = this.heapSize;
     const idx = heap[p]!;
-    const d = this.deadline[idx]!;
+    const k = keys[p]!;
     for (;;) {
       let c = 2 * p + 1;
       if (c >= n) break;
-      if (c + 1 < n && this.deadline[heap[c + 1]!]! < this.deadline[heap[c]!]!) c++;
-      const ci = heap[c]!;
-      if (this.deadline[ci]! >= d) break;
+      let ci = heap[c]!;
+      let ck = keys[c]!;
+      if (c + 1 < n) {
+        const ri = heap[c + 1]!;
+        const rk = keys[c + 1]!;
+        if (this.before(rk, ri, ck, ci)) {
+          c++;
+          ci = ri;
+          ck = rk;
+        }
+      }
+      if (!this.before(ck, ci, k, idx)) break;
       heap[p] = ci;
+      keys[p] = ck;
       this.heapPos[ci] = p;
       p = c;
     }
     heap[p] = idx;
+    keys[p] = k;
     this.heapPos[idx] = p;
   }
 }

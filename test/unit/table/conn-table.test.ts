@@ -1,0 +1,186 @@
+/**
+ * ConnTable: insert/lookup/remove, growth, expiry order, and the lazy timer heap
+ * checked against a naive reference on random operations.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConnTable } from '../../../src/table/conn-table.js';
+import { TUPLE_WORDS, hashTuple } from '../../../src/tuple/tuple.js';
+
+/** A deterministic xorshift generator. */
+function rng(seed: number): () => number {
+  let s = seed | 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+}
+
+/** Fills entry idx with a UDP-like tuple pair derived from key k (both directions). */
+function setTuples(t: ConnTable, idx: number, k: number): void {
+  const o = t.tupleBase(idx, 0);
+  const r = t.tupleBase(idx, 1);
+  t.tuples.fill(0, o, o + 2 * TUPLE_WORDS);
+  t.tuples[o] = (0x0a000000 + k) >>> 0;
+  t.tuples[o + 4] = 0xc0a80001;
+  t.tuples[o + 8] = ((1024 + (k & 0x7fff)) << 16 | 53) >>> 0;
+  t.tuples[o + 9] = (2 << 8) | 17;
+  t.tuples[r] = 0xc0a80001;
+  t.tuples[r + 4] = (0x0a000000 + k) >>> 0;
+  t.tuples[r + 8] = ((53 << 16) | (1024 + (k & 0x7fff))) >>> 0;
+  t.tuples[r + 9] = (2 << 8) | 17;
+}
+
+function probe(k: number, dir: number): Uint32Array {
+  const p = new Uint32Array(TUPLE_WORDS);
+  const a = (0x0a000000 + k) >>> 0;
+  const b = 0xc0a80001;
+  p[0] = dir === 0 ? a : b;
+  p[4] = dir === 0 ? b : a;
+  p[8] = dir === 0 ? ((1024 + (k & 0x7fff)) << 16 | 53) >>> 0 : ((53 << 16) | (1024 + (k & 0x7fff))) >>> 0;
+  p[9] = (2 << 8) | 17;
+  return p;
+}
+
+function insert(t: ConnTable, k: number, deadline: number): number {
+  const idx = t.alloc();
+  setTuples(t, idx, k);
+  t.deadline[idx] = deadline;
+  t.confirm(idx);
+  return idx;
+}
+
+test('insert, lookup both directions, remove, grow past the initial capacity', () => {
+  const t = new ConnTable(16, 12345);
+  const idx: number[] = [];
+  for (let k = 0; k < 5000; k++) idx.push(insert(t, k, 1000 + k));
+  assert.equal(t.count, 5000);
+  assert.ok(t.capacity >= 5000);
+  for (let k = 0; k < 5000; k++) {
+    assert.equal(t.lookup(probe(k, 0), 0), idx[k]! << 1);
+    assert.equal(t.lookup(probe(k, 1), 0), (idx[k]! << 1) | 1);
+  }
+  assert.equal(t.lookup(probe(99999, 0), 0), -1);
+  for (let k = 0; k < 5000; k += 2) t.remove(idx[k]!);
+  assert.equal(t.count, 2500);
+  for (let k = 0; k < 5000; k++) {
+    const e = t.lookup(probe(k, 1), 0);
+    assert.equal(e, k % 2 === 0 ? -1 : (idx[k]! << 1) | 1, `key ${k}`);
+  }
+  // Freed entries are reused.
+  const again = insert(t, 777777, 5);
+  assert.ok(again < 5000);
+  assert.equal(t.lookup(probe(777777, 0), 0), again << 1);
+});
+
+test('entries() lists confirmed entries in creation order, also after reuse', () => {
+  const t = new ConnTable(16, 1);
+  const a = insert(t, 1, 10);
+  const b = insert(t, 2, 10);
+  const c = insert(t, 3, 10);
+  t.remove(a);
+  const d = insert(t, 4, 10); // reuses a's slot but is newer
+  assert.equal(d, a);
+  t.alloc(); // unconfirmed: not listed
+  assert.deepEqual(t.entries(), [b, c, d]);
+});
+
+test('hash seed changes bucket placement but not results; ids do not depend on it', () => {
+  const a = new ConnTable(16, 1);
+  const b = new ConnTable(16, 0xdeadbeef);
+  for (let k = 0; k < 100; k++) {
+    insert(a, k, 1);
+    insert(b, k, 1);
+  }
+  assert.deepEqual(Array.from(a.id.subarray(0, 100)), Array.from(b.id.subarray(0, 100)));
+  const p = probe(42, 1);
+  assert.notEqual(hashTuple(p, 0, 1), hashTuple(p, 0, 0xdeadbeef));
+  assert.equal(a.lookup(p, 0), b.lookup(p, 0));
+});
+
+/** Pops everything due at `now` from the table, in expiry order. */
+function expireTable(t: ConnTable, now: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const e = t.earliest();
+    if (e < 0 || t.deadline[e]! > now) break;
+    out.push(e);
+    t.remove(e);
+  }
+  return out;
+}
+
+test('expiry order: by deadline, ties by creation order', () => {
+  const t = new ConnTable(16, 7);
+  const x = insert(t, 1, 300);
+  const y = insert(t, 2, 100);
+  const z = insert(t, 3, 200);
+  const w = insert(t, 4, 100);
+  t.setDeadline(x, 100); // moved earlier: ties with y and w, but x is the oldest
+  assert.deepEqual(expireTable(t, 150), [x, y, w]);
+  t.setDeadline(z, 1000); // refreshed later: lazily
+  assert.deepEqual(expireTable(t, 999), []);
+  assert.deepEqual(expireTable(t, 1000), [z]);
+  assert.equal(t.count, 0);
+});
+
+test('lazy timers agree with a naive reference on random operations', () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const r = rng(seed);
+    const t = new ConnTable(16, seed * 977);
+    // Reference: key -> {idx, deadline, order}
+    const ref = new Map<number, { idx: number; deadline: number; order: number }>();
+    let order = 0;
+    let now = 0;
+    let nextKey = 0;
+    for (let step = 0; step < 20000; step++) {
+      const op = r() % 100;
+      if (op < 35 || ref.size === 0) {
+        const k = nextKey++;
+        const d = now + 1 + (r() % 500);
+        ref.set(k, { idx: insert(t, k, d), deadline: d, order: order++ });
+      } else if (op < 75) {
+        // refresh (mostly later, sometimes earlier)
+        const keys = [...ref.keys()];
+        const k = keys[r() % keys.length]!;
+        const e = ref.get(k)!;
+        const d = r() % 4 === 0 ? now + (r() % 50) : now + 1 + (r() % 800);
+        e.deadline = d;
+        t.setDeadline(e.idx, d);
+        assert.equal(t.lookup(probe(k, r() & 1), 0) >> 1, e.idx);
+      } else if (op < 85) {
+        const keys = [...ref.keys()];
+        const k = keys[r() % keys.length]!;
+        t.remove(ref.get(k)!.idx);
+        ref.delete(k);
+        assert.equal(t.lookup(probe(k, 0), 0), -1);
+      } else {
+        now += r() % 60;
+        const want = [...ref.entries()].filter(([, e]) => e.deadline <= now)
+          .sort((a, b) => a[1].deadline - b[1].deadline || a[1].order - b[1].order);
+        const got = expireTable(t, now);
+        assert.deepEqual(got, want.map(([, e]) => e.idx), `seed ${seed} step ${step}`);
+        for (const [k] of want) ref.delete(k);
+      }
+      assert.equal(t.count, ref.size);
+    }
+  }
+});
+
+test('expiry cost does not grow with the table size', () => {
+  // Per-entry cost of refresh + expire at 20k and 200k entries stays within a small factor.
+  const cost = (n: number): number => {
+    const t = new ConnTable(1024, 99);
+    for (let k = 0; k < n; k++) insert(t, k, 1000 + k);
+    const t0 = performance.now();
+    for (let round = 0; round < 3; round++) for (let k = 0; k < n; k++) t.setDeadline(k, 5000 + round * n + k);
+    expireTable(t, 1e9);
+    return (performance.now() - t0) / n;
+  };
+  cost(20000); // warm-up
+  const small = cost(20000);
+  const big = cost(200000);
+  assert.ok(big < small * 6, `per-entry cost ${small.toFixed(4)} ms at 20k vs ${big.toFixed(4)} ms at 200k`);
+});
