@@ -17,6 +17,9 @@ import { UsageError, choice, one, parseArgs, type OptionSpec } from './args.js';
 import { packetInfo, packetText } from './packet-line.js';
 import { Output } from './output.js';
 import { reportInvalid } from './invalid.js';
+import {
+  FollowTicker, SummaryCollector, entryFilter, loadStateOr, onInterruptPrint, openFlows, prettyLines, saveStateFile,
+} from './conntrack/replay-hooks.js';
 import { readFileSync } from 'node:fs';
 
 /** The whole input in memory (for --invalid, which replays it more than once). */
@@ -35,6 +38,13 @@ export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   packets: { kind: 'optional' },
   events: { kind: 'optional' },
   invalid: { kind: 'optional' },
+  'save-state': { kind: 'value' },
+  'load-state': { kind: 'value' },
+  flows: { kind: 'value' },
+  pretty: { kind: 'flag' },
+  filter: { kind: 'value' },
+  follow: { kind: 'value' },
+  summary: { kind: 'flag' },
   at: { kind: 'value' },
   stats: { kind: 'flag' },
   sysctl: { kind: 'value', repeat: true },
@@ -72,6 +82,19 @@ Output (stdout carries only what you ask for; warnings and the summary go to std
                        capture into memory. No table unless --table is given.
   --at SECONDS         print the table as it was SECONDS after the first packet, then stop
   --stats              the conntrack -S counters
+  --pretty             an aligned, coloured table (colour only on a terminal; NO_COLOR honoured)
+  --filter EXPR        which entries the table shows: proto, host, net, port, state
+                       with and/or/not, e.g. 'tcp and port 80 and not state TIME_WAIT'
+  --summary            at the end, on stderr: packets, connections by protocol and state,
+                       invalid packets by reason, time span (also printed on Ctrl-C)
+  --follow N           re-print the table every N seconds of capture time (like
+                       watch conntrack -L); events and packets flush per packet on stdin
+  --flows FILE         a flow record per destroyed entry (and per entry left at the end):
+                       tuples, start, end, duration, packets/bytes each way, final state,
+                       reason of end; JSON lines, or CSV when FILE ends in .csv
+  --save-state FILE    write the table at the end (JSON) ...
+  --load-state FILE    ... and start from it: a capture split into files replays piece
+                       by piece with the same result as in one go
   -q, --quiet          no summary on stderr
   -h, --help           this text
 
@@ -135,13 +158,28 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   const zone = zoneArg === undefined ? 0 : Number(zoneArg);
   if (!Number.isInteger(zone) || zone < 0 || zone > 65535) throw new UsageError(`bad value for --zone: ${zoneArg}`);
   let ct: Conntrack;
+  const profileArg = one(p, 'profile');
+  const ctOpts = { sysctl: parseSysctls(p.options.get('sysctl') ?? []), zone, ...(profileArg !== undefined ? { profile: profileArg } : {}) };
   try {
-    const profile = one(p, 'profile');
-    ct = new Conntrack({ sysctl: parseSysctls(p.options.get('sysctl') ?? []), zone, ...(profile !== undefined ? { profile } : {}) });
+    ct = loadStateOr(ctOpts, one(p, 'load-state')); // a loaded state keeps its saved settings
   } catch (e) {
     if (e instanceof SysctlError) throw new UsageError(e.message);
     throw e;
   }
+  const flowsPath = one(p, 'flows');
+  const flows = flowsPath === undefined ? undefined : openFlows(ct, flowsPath);
+  const show = entryFilter(one(p, 'filter'));
+  const sum = new SummaryCollector();
+  const offInterrupt = onInterruptPrint(() => {
+    out.flush();
+    out.stderr(sum.lines(ct.entries()).join('\n') + '\n');
+  });
+  const followArg = one(p, 'follow');
+  const follow = followArg === undefined ? undefined : new FollowTicker(Number(followArg), () => {
+    for (const l of prettyLines(ct.entries().filter(show))) out.line(l);
+    out.line('');
+    out.flush();
+  });
 
   if (invalid !== 'off') {
     const profile = one(p, 'profile');
@@ -193,6 +231,8 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
       }
       frames++;
       const r = ct.processFrame(frame);
+      sum.observe(r, ts);
+      follow?.tick(ts);
       counts[r.ctstate] = counts[r.ctstate]! + 1;
       if (r.protonum === 6 || r.protonum === 17) {
         l4Packets++;
@@ -202,6 +242,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
         const info = packetInfo(ct.engine, r, frame.index, ts);
         out.line(packets === 'json' ? JSON.stringify(info) : packetText(info, t0));
       }
+      if (file === '-') out.flush(); // live streams: each packet's lines as it arrives
       return true;
     });
   } catch (e) {
@@ -219,9 +260,11 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
     out.stderr(`ctscope: ${file === '-' ? 'stdin' : file}: capture holds no packets\n`);
   }
   if (at !== undefined && t0 >= 0) ct.advance(t0 + at);
+  flows?.finish();
 
-  const entries = ct.entries();
-  switch (table) {
+  const entries = ct.entries().filter(show);
+  if (p.options.has('pretty')) for (const l of prettyLines(entries)) out.line(l);
+  else switch (table) {
     case 'proc': for (const s of entries) out.line(formatProc(s)); break;
     case 'conntrack': for (const s of entries) out.line(formatConntrack(s)); break;
     case 'legacy': for (const s of entries) out.line(formatLegacy(s)); break;
@@ -230,6 +273,10 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   }
   if (p.options.has('stats')) out.line(formatStats(ct.stats));
   out.flush();
+  const saveTo = one(p, 'save-state');
+  if (saveTo !== undefined) saveStateFile(ct, saveTo, ctOpts);
+  if (p.options.has('summary')) out.stderr(sum.lines(ct.entries()).join('\n') + '\n');
+  offInterrupt();
 
   for (const w of summary.warnings) out.stderr(`ctscope: warning: ${w}\n`);
   if (summary.truncatedAt !== null) {
