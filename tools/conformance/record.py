@@ -462,6 +462,14 @@ class Recorder:
         packets = read_pcap(os.path.join(scen_dir, name + '.pcap'))
         tun, tag = self.tun, self.tag
         if reuse:
+            # another recorder finishing meanwhile may have restored the global logging switch
+            # (the switch only exists in the initial namespace)
+            setns(Env.init_ns_fd)
+            try:
+                if read_sysctl('net.netfilter.nf_log_all_netns') != '1':
+                    write_sysctl('net.netfilter.nf_log_all_netns', 1)
+            finally:
+                setns(self.rfd)
             if self.counter is None:
                 self.start_listeners()
             applied = self.apply_sysctls(sysctls)
