@@ -1,0 +1,56 @@
+/**
+ * Conntrack helpers (struct nf_conntrack_helper): protocol parsers attached to
+ * an entry that read its payload and set up expectations for the connections it
+ * announces. Since Linux 6.0 a helper is attached only by the ruleset (nft
+ * `ct helper set`, iptables `-j CT --helper`), which ctscope models as rules
+ * (`--helper ftp`, `--helper ftp:2121`); `nf_conntrack_helper=1` brings back the
+ * tutorial era's automatic assignment by well-known port.
+ */
+import type { PacketMeta } from '../packet/ip.js';
+import type { ConnTable } from '../table/conn-table.js';
+import type { Expectation, ExpectRefusal } from '../expect/expectations.js';
+
+export interface ExpectPolicy {
+  /** Shown after the helper name in /proc/net/nf_conntrack_expect when not empty. */
+  name: string;
+  maxExpected: number;
+  timeoutSec: number;
+}
+
+/** What a helper may do while it looks at a packet. */
+export interface HelperContext {
+  readonly meta: PacketMeta;
+  readonly table: ConnTable;
+  readonly nowMs: number;
+  /**
+   * nf_ct_expect_init + nf_ct_expect_related: expect a connection from `src`
+   * (any port) to `dst`:`dport` (addresses as 4 words like tuples), of class `cls`.
+   */
+  expect(master: number, l3num: number, protonum: number, src: Uint32Array, srcBase: number,
+    dst: Uint32Array, dstBase: number, dport: number, cls: number): Expectation | ExpectRefusal;
+  /** nf_ct_helper_log(): the kernel logs "nf_ct_NAME: dropping packet: TEXT". */
+  logDrop(text: string): void;
+}
+
+export interface ConntrackHelper {
+  readonly name: string;
+  readonly protonum: number;
+  /** Well-known ports (for nf_conntrack_helper=1 and `--helper NAME`). */
+  readonly ports: readonly number[];
+  readonly policies: readonly ExpectPolicy[];
+  /** Per-entry private data (struct nf_conn_help's data). */
+  createState(): object;
+  /**
+   * helper->help(): called when the entry's packet leaves (nf_confirm), after
+   * tracking. `established` is ctinfo ESTABLISHED or ESTABLISHED_REPLY.
+   * Returns NF_ACCEPT, or NF_DROP to drop the packet.
+   */
+  help(ctx: HelperContext, conn: number, dir: number, established: boolean, state: object): number;
+}
+
+/** A rule attaching a helper to new connections: protocol and destination port. */
+export interface HelperRule {
+  helper: ConntrackHelper;
+  protonum: number;
+  port: number;
+}
