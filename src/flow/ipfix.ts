@@ -365,6 +365,7 @@ export function decodeMessage(msg: Uint8Array, known = new Map<number, Field[]>(
       const fs = known.get(setId);
       if (!fs) throw new Error(`data set ${setId} without its template`);
       const recLen = fs.reduce((n, f) => n + f.length, 0);
+      if (recLen === 0) throw new Error(`template ${setId} has no fields`);
       while (p + recLen <= end) {
         const values = new Map<string, number | bigint | Uint8Array>();
         for (const f of fs) {

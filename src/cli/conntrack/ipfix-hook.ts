@@ -75,10 +75,13 @@ export async function attachIpfix(ct: Conntrack, target: string | IpfixTarget, o
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.connect(port, host, () => {
+      // On a failed name lookup, Node calls the connect callback with the error instead of emitting it.
+      const done = (err?: Error): void => {
         socket.off('error', reject);
-        resolve();
-      });
+        if (err) reject(err);
+        else resolve();
+      };
+      socket.connect(port, host, done as () => void);
     });
   } catch (e) {
     socket.close();
