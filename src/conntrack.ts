@@ -12,10 +12,11 @@
  * ```
  */
 import { ConntrackEngine, EVENT_DESTROY, type EngineOptions } from './core/conntrack.js';
-import { IPCT_PROTOINFO, IPPROTO_TCP } from './core/consts.js';
+import { IPCT_PROTOINFO, IPPROTO_GRE } from './core/consts.js';
+import { PROTO_WORDS } from './table/conn-table.js';
+import { stateName } from './proto/l4proto.js';
 import type { PacketResult } from './core/packet-result.js';
 import type { Sysctls } from './core/sysctl.js';
-import { TCP_CONNTRACK_NAMES } from './proto/tcp-states.js';
 import { TUPLE_WORDS, T_META, T_PORTS, addrBytes } from './tuple/tuple.js';
 import type { ConnSnapshot, TupleSnapshot } from './format/snapshot.js';
 import type { CaptureFrame } from './io/frame.js';
@@ -175,6 +176,10 @@ export class Conntrack {
         icmpCode: icmp ? w & 0xff : 0,
         icmpId: icmp ? w >>> 16 : 0,
       };
+      if (protonum === IPPROTO_GRE) {
+        ts.greKeySrc = w >>> 16;
+        ts.greKeyDst = w & 0xffff;
+      }
       if (acct) {
         ts.packets = t.counters[conn * 4 + d * 2]!;
         ts.bytes = t.counters[conn * 4 + d * 2 + 1]!;
@@ -185,7 +190,7 @@ export class Conntrack {
       l3num,
       protonum,
       timeoutMs: Math.max(0, t.deadline[conn]! - atMs),
-      state: protonum === IPPROTO_TCP ? TCP_CONNTRACK_NAMES[t.state[conn]!] ?? null : null,
+      state: stateName(protonum, t.state[conn]!),
       status: t.status[conn]!,
       orig: tuple(base, 0),
       reply: tuple(base + TUPLE_WORDS, 1),
@@ -193,7 +198,8 @@ export class Conntrack {
       zone: meta >>> 16,
       use: 2,
       id: t.id[conn]!,
-      helper: null,
+      helper: e.helpers?.helperOf(conn)?.name ?? null,
+      ...(protonum === IPPROTO_GRE ? { extra: { greTimeout: t.pw[conn * PROTO_WORDS]!, greStreamTimeout: t.pw[conn * PROTO_WORDS + 1]! } } : {}),
     };
   }
 

@@ -7,7 +7,7 @@
  */
 import { Conntrack } from '../conntrack.js';
 import type { Sysctls } from '../core/sysctl.js';
-import { TCP_CONNTRACK_NAMES } from '../proto/tcp-states.js';
+import { stateName } from '../proto/l4proto.js';
 import { readCapture } from '../io/capture-reader.js';
 import type { CaptureFrame } from '../io/frame.js';
 import { isSupportedLinkType, linkTypeName } from '../packet/link.js';
@@ -77,7 +77,7 @@ export function reportInvalid(
     const info = packetInfo(ct.engine, r, f.index, ts);
     flagged.set(f.index, {
       info,
-      entryState: r.state >= 0 ? TCP_CONNTRACK_NAMES[r.state]! : null,
+      entryState: r.state >= 0 ? stateName(r.protonum, r.state) : null,
       connection: connectionName(info),
       acceptedWith: [],
     });

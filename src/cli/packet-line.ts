@@ -4,8 +4,7 @@
  */
 import type { ConntrackEngine } from '../core/conntrack.js';
 import type { Outcome, PacketResult, WindowDetail } from '../core/packet-result.js';
-import { TCP_CONNTRACK_NAMES } from '../proto/tcp-states.js';
-import { l4protoName, hasPorts } from '../proto/l4proto.js';
+import { l4protoName, hasPorts, stateName } from '../proto/l4proto.js';
 import { ntop6 } from '../format/addr.js';
 
 export interface PacketInfo {
@@ -45,7 +44,7 @@ export function packetInfo(engine: ConntrackEngine, r: PacketResult, frame: numb
   }
   const m = engine.meta;
   if (r.dir >= 0) info.dir = r.dirName!;
-  if (r.state >= 0 && r.dir >= 0) info.state = TCP_CONNTRACK_NAMES[r.state]!;
+  if (r.state >= 0 && r.dir >= 0) info.state = stateName(r.protonum, r.state) ?? undefined;
   info.proto = m.family === 6 && m.protonum === 58 ? 'icmpv6' : l4protoName(m.protonum);
   if (info.proto === 'unknown') info.proto = String(m.protonum);
   info.src = addr(m.buf, m.srcOff, m.family);

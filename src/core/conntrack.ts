@@ -10,12 +10,12 @@ import {
   AF_INET, AF_INET6, CTSTATE_ESTABLISHED, CTSTATE_INVALID, CTSTATE_NEW, CTSTATE_RELATED, CTSTATE_SKIPPED,
   CTSTATE_UNTRACKED, IP_CT_DIR_REPLY, IPCT_DESTROY, IPCT_NEW, IPCT_REPLY, IPPROTO_ICMP, IPPROTO_ICMPV6,
   IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, IPS_CONFIRMED, IPS_DYING, IPS_EXPECTED, IPS_FIXED_TIMEOUT,
-  IPS_SEEN_REPLY, NF_ACCEPT, NF_REPEAT,
+  IPS_SEEN_REPLY, NF_ACCEPT, NF_REPEAT, IPPROTO_SCTP, IPPROTO_GRE,
 } from './consts.js';
 import { PacketResult, MAX_REASONS } from './packet-result.js';
 import {
   REASON_ARGS, R_ICMP_BAD_CSUM, R_ICMP_INVALID_TYPE, R_ICMPV6_BAD_CSUM, R_ICMPV6_REDIRECT_NOOPT,
-  R_ICMPV6_REDIRECT_SADDR, R_ICMPV6_SHORT_REDIRECT, R_OUTER_DADDR4, R_OUTER_DADDR6, R_SHORT_PACKET,
+  R_ICMPV6_REDIRECT_SADDR, R_ICMPV6_SHORT_REDIRECT, R_OUTER_DADDR4, R_OUTER_DADDR6, R_SHORT_PACKET, R_HELPER,
 } from './reasons.js';
 import { makeSysctls, type Sysctls } from './sysctl.js';
 import { Stats } from './stats.js';
@@ -23,7 +23,11 @@ import { ConnTable } from '../table/conn-table.js';
 import { PacketMeta, decodeIp, IP_OK, IP_DROP_REASONS } from '../packet/ip.js';
 import { icmpChecksumOk, l4ChecksumOk } from '../packet/l4-checksum.js';
 import { TUPLE_WORDS, T_META, T_PORTS, addrEquals, copyTuple, loadAddr } from '../tuple/tuple.js';
-import { hasPorts, type TrackerContext } from '../proto/l4proto.js';
+import { hasPorts, hasStates, type TrackerContext } from '../proto/l4proto.js';
+import { sctpPacket } from '../proto/sctp.js';
+import { grePacket, greKeyWord } from '../proto/gre.js';
+import { HelperSupport } from './helper-support.js';
+import { helperRules } from '../helpers/registry.js';
 import { tcpPacket } from '../proto/tcp.js';
 import { udpPacket, udplitePacket } from '../proto/udp.js';
 import { genericPacket } from '../proto/generic.js';
@@ -57,6 +61,11 @@ export interface EngineOptions {
    * conntrack ids don't depend on it and stay deterministic.
    */
   hashSeed?: number;
+  /**
+   * Helpers to attach, as a ruleset would (nft `ct helper set`): `ftp` (tcp/21),
+   * `ftp:2121`, `tftp` (udp/69), `NAME:PORT`. Defaults to none.
+   */
+  helpers?: readonly string[];
 }
 
 /** Frames taking part in a NF_REPEAT loop (TCP reopen) repeat at most this often. */
@@ -73,6 +82,8 @@ export class ConntrackEngine implements TrackerContext {
   /** True once a packet has set the clock. */
   private started = false;
 
+  /** Helpers and expectations; null when no helper is configured (nothing to pay for). */
+  readonly helpers: HelperSupport | null;
   /** The verdict being built for the current packet (trackers add detail to it). */
   readonly result = new PacketResult();
   private readonly tuple = new Uint32Array(TUPLE_WORDS * 2);
@@ -84,6 +95,9 @@ export class ConntrackEngine implements TrackerContext {
     this.sysctl = makeSysctls(options.sysctl, options.profile);
     this.zone = options.zone ?? 0;
     this.table = new ConnTable(options.initialCapacity ?? 1024, options.hashSeed ?? randomSeed());
+    const rules = helperRules(options.helpers ?? [], this.sysctl.nf_conntrack_helper !== 0);
+    this.helpers = rules.length === 0 ? null : new HelperSupport(this.table, rules, () => this.sysctl.nf_conntrack_expect_max,
+      (conn, id) => this.table.isConfirmed(conn) && this.table.id[conn] === id && !(this.table.status[conn]! & IPS_DYING));
   }
 
   onEvent(listener: EventListener): void {
@@ -97,6 +111,7 @@ export class ConntrackEngine implements TrackerContext {
       this.nowMs = nowMs;
     } else if (nowMs > this.nowMs) this.nowMs = nowMs;
     const t = this.table;
+    if (this.helpers !== null) this.helpers.expire(this.nowMs);
     // Lazy timers: the top key is a lower bound of every deadline.
     if (t.nextKey() > this.nowMs) return;
     for (;;) {
@@ -177,6 +192,8 @@ export class ConntrackEngine implements TrackerContext {
   private destroy(idx: number, timeMs: number): void {
     const t = this.table;
     t.status[idx] = t.status[idx]! | IPS_DYING;
+    // clean_from_lists(): the entry's expectations go first, then the entry.
+    if (this.helpers !== null) this.helpers.forget(idx, timeMs);
     for (const l of this.listeners) l(EVENT_DESTROY, idx, IPCT_DESTROY, timeMs);
     t.remove(idx);
   }
@@ -221,6 +238,7 @@ export class ConntrackEngine implements TrackerContext {
         copyTuple(this.table.tuples, base + TUPLE_WORDS, tp, TUPLE_WORDS);
         this.table.startMs[idx] = this.nowMs;
         confirmed = false;
+        if (this.helpers !== null && this.helpers.initConntrack(idx, this.nowMs) !== null) this.stats.expect_new++;
       } else {
         idx = e >> 1;
         dir = e & 1;
@@ -235,13 +253,13 @@ export class ConntrackEngine implements TrackerContext {
       this.pktDir = dir;
       const ret = this.handlePacket(idx, dir, confirmed);
       if (ret <= 0) {
-        if (!confirmed) this.table.free(idx);
+        if (!confirmed) this.discardUnconfirmed(idx);
         if (ret === -NF_REPEAT) continue;
         this.invalid(r);
         if (confirmed) {
           // The packet loses its entry, but the entry stays: say which one and its state.
           r.connId = this.table.id[idx]!;
-          r.state = proto === IPPROTO_TCP ? this.table.state[idx]! : -1;
+          r.state = hasStates(proto) ? this.table.state[idx]! : -1;
         }
         return;
       }
@@ -254,14 +272,27 @@ export class ConntrackEngine implements TrackerContext {
       r.dir = dir;
       r.protonum = proto;
       r.connId = t.id[idx]!;
-      r.state = proto === IPPROTO_TCP ? t.state[idx]! : -1;
+      r.state = hasStates(proto) ? t.state[idx]! : -1;
       if (t.status[idx]! & IPS_DYING) {
         // Killed while tracking this packet (a RST answering a SYN): the packet
         // keeps its state, the entry is gone; an unconfirmed one was never seen.
-        if (!confirmed) t.free(idx);
+        if (!confirmed) this.discardUnconfirmed(idx);
         return;
       }
       r.conn = idx;
+      // nf_confirm(): the entry's helper sees the packet before it leaves; a drop
+      // keeps the packet's ctstate but it never leaves (a new entry is never confirmed).
+      if (this.helpers !== null && this.helpers.help(idx, dir, ctstate === CTSTATE_ESTABLISHED, this.meta, this.nowMs) !== NF_ACCEPT) {
+        r.dropped = true;
+        r.helperMessage = this.helpers.dropMessage;
+        if (r.helperMessage !== null) this.log(R_HELPER);
+        this.stats.drop++;
+        if (!confirmed) {
+          this.discardUnconfirmed(idx);
+          r.conn = -1;
+        }
+        return;
+      }
       if (!confirmed) {
         // __nf_conntrack_confirm(): insert both tuples, deliver NEW with what was cached.
         t.status[idx] = t.status[idx]! | IPS_CONFIRMED;
@@ -273,6 +304,12 @@ export class ConntrackEngine implements TrackerContext {
       return;
     }
     this.invalid(r);
+  }
+
+  /** An entry that never got confirmed is freed, with whatever a helper attached to it. */
+  private discardUnconfirmed(idx: number): void {
+    if (this.helpers !== null) this.helpers.forget(idx, this.nowMs);
+    this.table.free(idx);
   }
 
   private invalid(r: PacketResult): void {
@@ -290,6 +327,8 @@ export class ConntrackEngine implements TrackerContext {
       case IPPROTO_UDPLITE: return udplitePacket(this, idx);
       case IPPROTO_ICMP: return this.meta.family === 4 ? icmpPacket(this, idx) : -NF_ACCEPT;
       case IPPROTO_ICMPV6: return this.meta.family === 6 ? icmpv6Packet(this, idx, confirmed) : -NF_ACCEPT;
+      case IPPROTO_SCTP: return sctpPacket(this, idx, dir, confirmed);
+      case IPPROTO_GRE: return grePacket(this, idx, confirmed);
       default: return genericPacket(this, idx);
     }
   }
@@ -308,6 +347,9 @@ export class ConntrackEngine implements TrackerContext {
     if (hasPorts(proto)) {
       if (l4 + 4 > end) return false;
       l4word = m.dv.getUint32(l4);
+    } else if (proto === IPPROTO_GRE) {
+      l4word = greKeyWord(m.dv, l4, end);
+      if (l4word < 0) return false;
     } else if ((proto === IPPROTO_ICMP && family === 4) || (proto === IPPROTO_ICMPV6 && family === 6)) {
       if (l4 + 8 > end) return false;
       // id << 16 | type << 8 | code
@@ -427,7 +469,7 @@ export class ConntrackEngine implements TrackerContext {
     r.conn = idx;
     r.connId = t.id[idx]!;
     r.protonum = t.tuples[t.tupleBase(idx, 0) + T_META]! & 0xff;
-    r.state = r.protonum === IPPROTO_TCP ? t.state[idx]! : -1;
+    r.state = hasStates(r.protonum) ? t.state[idx]! : -1;
     return true;
   }
 
@@ -483,8 +525,8 @@ export function invertTuple(dst: Uint32Array, dBase: number, src: Uint32Array, s
     const inv = (proto === IPPROTO_ICMP ? ICMP_INVMAP : ICMPV6_INVMAP)[type]!;
     if (inv < 0) return false;
     l4 = ((l4 & 0xffff00ff) | (inv << 8)) >>> 0;
-  } else if (hasPorts(proto)) {
-    l4 = ((l4 << 16) | (l4 >>> 16)) >>> 0;
+  } else if (hasPorts(proto) || proto === IPPROTO_GRE) {
+    l4 = ((l4 << 16) | (l4 >>> 16)) >>> 0; // ports, or GRE keys, swap
   }
   for (let i = 0; i < 4; i++) {
     const s = src[sBase + i]!;

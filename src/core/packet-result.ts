@@ -3,7 +3,7 @@
  * packet (nothing is allocated per packet); read it before the next call.
  */
 import { CTSTATE_INVALID, CTSTATE_NAMES, CTSTATE_SKIPPED, CTSTATE_UNTRACKED, DIR_NAMES } from './consts.js';
-import { REASON_ARGS, formatReason } from './reasons.js';
+import { REASON_ARGS, R_HELPER, formatReason } from './reasons.js';
 
 /** At most this many messages per packet (TCP logs two at worst). */
 export const MAX_REASONS = 4;
@@ -37,7 +37,7 @@ const CHECKS = ['I', 'II', 'III', 'IV'] as const;
 export const DETAIL_WORDS = 16;
 
 /** The kernel's three outcomes for a tracked packet, plus the two without an entry. */
-export type Outcome = 'accepted' | 'ignored' | 'invalid' | 'untracked' | 'skipped';
+export type Outcome = 'accepted' | 'ignored' | 'invalid' | 'dropped' | 'untracked' | 'skipped';
 
 export class PacketResult {
   /** CTSTATE_* */
@@ -58,6 +58,10 @@ export class PacketResult {
   reasonCount = 0;
   readonly reasonCodes = new Uint8Array(MAX_REASONS);
   readonly reasonArgs = new Float64Array(MAX_REASONS * REASON_ARGS);
+  /** A helper dropped the packet (NF_DROP at confirmation): it kept its ctstate, but never left. */
+  dropped = false;
+  /** The helper's message for R_HELPER. */
+  helperMessage: string | null = null;
   /** When this packet completed a fragmented datagram: the frames it was made of (tracked as one). */
   datagramFrames: number[] | null = null;
   /** Window-check numbers (see WindowDetail) when hasDetail. */
@@ -75,6 +79,8 @@ export class PacketResult {
     this.reasonCount = 0;
     this.hasDetail = false;
     this.datagramFrames = null;
+    this.dropped = false;
+    this.helperMessage = null;
   }
 
   /**
@@ -85,6 +91,7 @@ export class PacketResult {
     if (this.ctstate === CTSTATE_SKIPPED) return 'skipped';
     if (this.ctstate === CTSTATE_INVALID) return 'invalid';
     if (this.ctstate === CTSTATE_UNTRACKED) return 'untracked';
+    if (this.dropped) return 'dropped';
     return this.reasonCount > 0 ? 'ignored' : 'accepted';
   }
 
@@ -110,7 +117,10 @@ export class PacketResult {
   /** The kernel's log messages for this packet (formats text: cold path). */
   reasons(): string[] {
     const out: string[] = [];
-    for (let i = 0; i < this.reasonCount; i++) out.push(formatReason(this.reasonCodes[i]!, this.reasonArgs, i * REASON_ARGS));
+    for (let i = 0; i < this.reasonCount; i++) {
+      const code = this.reasonCodes[i]!;
+      out.push(code === R_HELPER ? this.helperMessage ?? '' : formatReason(code, this.reasonArgs, i * REASON_ARGS));
+    }
     return out;
   }
 }

@@ -36,6 +36,8 @@ export const R_SCTP_BAD_CRC = 28;
 export const R_SCTP_BASIC_CHECKS = 29;
 export const R_SCTP_VTAG = 30;
 export const R_SCTP_INVALID_STATE = 31;
+/** A helper's nf_ct_helper_log() text (PacketResult.helperMessage). */
+export const R_HELPER = 32;
 
 /** Numbers a message carries: at most 8 (two IPv6 addresses as 4 words each). */
 export const REASON_ARGS = 8;

@@ -44,6 +44,12 @@ export interface Sysctls {
   nf_conntrack_frag6_timeout: number;
   nf_conntrack_frag6_low_thresh: number;
   nf_conntrack_frag6_high_thresh: number;
+  /**
+   * Automatic helper assignment by well-known port. It left the kernel in 6.0
+   * (helpers are attached by the ruleset now); ctscope keeps it to replay the
+   * tutorial's world. Defaults to 0.
+   */
+  nf_conntrack_helper: number;
 }
 
 export const SYSCTL_DEFAULTS: Readonly<Sysctls> = Object.freeze({
@@ -87,6 +93,7 @@ export const SYSCTL_DEFAULTS: Readonly<Sysctls> = Object.freeze({
   nf_conntrack_frag6_timeout: 60,
   nf_conntrack_frag6_low_thresh: 3145728,
   nf_conntrack_frag6_high_thresh: 4194304,
+  nf_conntrack_helper: 0,
 });
 
 /**
@@ -129,9 +136,6 @@ export class SysctlError extends Error {
 export function sysctlKey(name: string): keyof Sysctls {
   const key = name.replace(/\//g, '.').replace(PREFIX, '');
   if (!Object.prototype.hasOwnProperty.call(SYSCTL_DEFAULTS, key)) {
-    if (key === 'nf_conntrack_helper') {
-      throw new SysctlError(`unknown sysctl ${name}: it left the kernel in 6.0 (helpers are assigned by rules now)`);
-    }
     throw new SysctlError(`unknown sysctl ${name}`);
   }
   return key as keyof Sysctls;

@@ -5,6 +5,8 @@
  * holds the shared context type and the cold per-protocol facts.
  */
 import type { ConnTable } from '../table/conn-table.js';
+import { TCP_CONNTRACK_NAMES } from './tcp-states.js';
+import { SCTP_CONNTRACK_NAMES } from './sctp-states.js';
 import type { Sysctls } from '../core/sysctl.js';
 import type { PacketMeta } from '../packet/ip.js';
 import type { PacketResult } from '../core/packet-result.js';
@@ -45,7 +47,19 @@ export function l4protoName(protonum: number): string {
   }
 }
 
-/** Protocols whose tuple carries ports (nf_ct_get_tuple_ports in 6.18; SCTP/GRE trackers are not ported yet). */
+/** The printed name of an entry's protocol state (tcp_conntrack_names, sctp_conntrack_names), or null. */
+export function stateName(protonum: number, state: number): string | null {
+  if (protonum === IPPROTO_TCP) return TCP_CONNTRACK_NAMES[state] ?? null;
+  if (protonum === IPPROTO_SCTP) return SCTP_CONNTRACK_NAMES[state] ?? null;
+  return null;
+}
+
+/** Protocols whose entries have a state machine (TCP, SCTP). */
+export function hasStates(protonum: number): boolean {
+  return protonum === IPPROTO_TCP || protonum === IPPROTO_SCTP;
+}
+
+/** Protocols whose tuple carries ports (nf_ct_get_tuple_ports in 6.18). */
 export function hasPorts(protonum: number): boolean {
   return protonum === IPPROTO_TCP || protonum === IPPROTO_UDP || protonum === IPPROTO_UDPLITE || protonum === IPPROTO_SCTP;
 }

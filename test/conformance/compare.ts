@@ -127,7 +127,6 @@ export function loadJson<T>(path: string): T {
 
 /** Why a scenario is known to differ until a later issue lands, or null. */
 export function expectedToDiffer(s: ScenarioInfo): string | null {
-  if (s.needsProtocol) return `needs the ${s.needsProtocol} tracker (issue: protocols, defrag and helpers)`;
   if (s.knownDifference) return `known difference: ${s.knownDifference}`;
   return null;
 }

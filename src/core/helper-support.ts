@@ -1,0 +1,117 @@
+/**
+ * Helpers and expectations around the packet path (nf_conntrack_helper.c,
+ * nf_conntrack_expect.c): which helper a new entry gets (the ruleset's
+ * `ct helper set`, or the legacy automatic assignment), whether a new entry was
+ * expected (RELATED), running the helper before confirmation, and cleaning up
+ * when a master goes. Created only when helpers are configured, so plain
+ * tracking pays nothing for it.
+ */
+import { IPS_EXPECTED, NF_ACCEPT } from './consts.js';
+import { ExpectTable, type Expectation, type ExpectRefusal } from '../expect/expectations.js';
+import type { ConntrackHelper, HelperContext, HelperRule } from '../helpers/helper.js';
+import type { ConnTable } from '../table/conn-table.js';
+import type { PacketMeta } from '../packet/ip.js';
+import { TUPLE_WORDS, T_META, T_PORTS } from '../tuple/tuple.js';
+
+interface Attached {
+  helper: ConntrackHelper;
+  state: object;
+}
+
+export class HelperSupport implements HelperContext {
+  readonly expectations: ExpectTable;
+  /** Helpers attached to entries, by table slot. */
+  private readonly attached = new Map<number, Attached>();
+  meta!: PacketMeta;
+  nowMs = 0;
+  /** The message of a helper that dropped the current packet. */
+  dropMessage: string | null = null;
+
+  constructor(readonly table: ConnTable, private readonly rules: readonly HelperRule[], expectMax: () => number,
+    private readonly isAlive: (conn: number, id: number) => boolean) {
+    this.expectations = new ExpectTable(expectMax);
+  }
+
+  helperOf(conn: number): ConntrackHelper | null {
+    return this.attached.get(conn)?.helper ?? null;
+  }
+
+  /**
+   * init_conntrack(): an expected tuple makes the new entry RELATED to its
+   * master (mark copied); otherwise a rule may attach a helper. Returns the
+   * expectation used, if any.
+   */
+  initConntrack(conn: number, nowMs: number): Expectation | null {
+    const t = this.table;
+    const base = t.tupleBase(conn, 0);
+    const exp = this.expectations.count === 0 ? null
+      : this.expectations.take(t.tuples, base, nowMs, (e) => this.isAlive(e.master, e.masterId));
+    if (exp !== null) {
+      t.status[conn] = t.status[conn]! | IPS_EXPECTED;
+      t.mark[conn] = t.mark[exp.master]!;
+      return exp;
+    }
+    const proto = t.tuples[base + T_META]! & 0xff;
+    const dport = t.tuples[base + T_PORTS]! & 0xffff;
+    for (const r of this.rules) {
+      if (r.protonum === proto && r.port === dport) {
+        this.attached.set(conn, { helper: r.helper, state: r.helper.createState() });
+        break;
+      }
+    }
+    return null;
+  }
+
+  /** nf_confirm()'s helper call. NF_ACCEPT or NF_DROP. */
+  help(conn: number, dir: number, established: boolean, meta: PacketMeta, nowMs: number): number {
+    const a = this.attached.get(conn);
+    if (a === undefined) return NF_ACCEPT;
+    this.meta = meta;
+    this.nowMs = nowMs;
+    this.dropMessage = null;
+    this.currentHelper = a.helper;
+    return a.helper.help(this, conn, dir, established, a.state);
+  }
+
+  /** The entry is gone (or was never confirmed): its helper data and expectations go with it. */
+  forget(conn: number, nowMs: number): void {
+    this.attached.delete(conn);
+    if (this.expectations.count > 0) this.expectations.removeMaster(conn, nowMs);
+  }
+
+  expire(nowMs: number): void {
+    this.expectations.expire(nowMs);
+  }
+
+  // ---- HelperContext ----------------------------------------------------------
+
+  private currentHelper: ConntrackHelper | null = null;
+
+  expect(master: number, l3num: number, protonum: number, src: Uint32Array, srcBase: number,
+    dst: Uint32Array, dstBase: number, dport: number, cls: number): Expectation | ExpectRefusal {
+    const h = this.currentHelper!;
+    const policy = h.policies[cls]!;
+    const tuple = new Uint32Array(TUPLE_WORDS);
+    const mask = new Uint32Array(TUPLE_WORDS);
+    const alen = l3num === 2 ? 1 : 4;
+    for (let i = 0; i < alen; i++) {
+      tuple[i] = src[srcBase + i]!;
+      mask[i] = 0xffffffff;
+      tuple[4 + i] = dst[dstBase + i]!;
+    }
+    for (let i = 4; i < 8; i++) mask[i] = 0xffffffff;
+    tuple[T_PORTS] = dport & 0xffff; // any source port
+    mask[T_PORTS] = 0xffff;
+    const zone = this.table.tuples[this.table.tupleBase(master, 0) + T_META]! >>> 16;
+    tuple[T_META] = ((zone << 16) | (l3num << 8) | protonum) >>> 0;
+    mask[T_META] = 0xffffffff;
+    return this.expectations.add({
+      tuple, mask, master, masterId: this.table.id[master]!, helper: h.name, cls, policyName: policy.name, flags: 0,
+      deadlineMs: this.nowMs + policy.timeoutSec * 1000,
+    }, policy.maxExpected, this.nowMs);
+  }
+
+  logDrop(text: string): void {
+    this.dropMessage = `dropping packet: ${text}`;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The helpers ctscope has, and how `--helper` specs become rules: `ftp` (its
+ * well-known port), `ftp:2121`, `ftp-loose` (the ftp module's loose=1),
+ * `tftp`, `tftp:1069`. nf_conntrack_helper=1 adds every helper on its
+ * well-known ports, as kernels before 4.7 did by default.
+ */
+import type { ConntrackHelper, HelperRule } from './helper.js';
+import { makeFtpHelper } from './ftp.js';
+import { tftpHelper } from './tftp.js';
+import { SysctlError } from '../core/sysctl.js';
+
+const ftp = makeFtpHelper(false);
+const ftpLoose = { ...makeFtpHelper(true), name: 'ftp' };
+
+export const HELPERS: Readonly<Record<string, ConntrackHelper>> = { ftp, 'ftp-loose': ftpLoose, tftp: tftpHelper };
+
+/** Rules from `--helper` specs (errors name the bad spec). */
+export function helperRules(specs: readonly string[], automatic: boolean): HelperRule[] {
+  const rules: HelperRule[] = [];
+  for (const spec of specs) {
+    const [name, portText, extra] = spec.split(':');
+    const helper = HELPERS[name ?? ''];
+    if (helper === undefined || extra !== undefined) {
+      throw new SysctlError(`unknown helper ${spec} (known: ${Object.keys(HELPERS).join(', ')}; NAME or NAME:PORT)`);
+    }
+    const ports = portText === undefined ? helper.ports : [Number(portText)];
+    for (const port of ports) {
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SysctlError(`bad port in helper ${spec}`);
+      rules.push({ helper, protonum: helper.protonum, port });
+    }
+  }
+  if (automatic) {
+    for (const h of [ftp, tftpHelper]) for (const port of h.ports) rules.push({ helper: h, protonum: h.protonum, port });
+  }
+  return rules;
+}
