@@ -14,6 +14,8 @@
 import { ConntrackEngine, EVENT_DESTROY, type EngineOptions } from './core/conntrack.js';
 import { IPCT_PROTOINFO, IPPROTO_GRE } from './core/consts.js';
 import { PROTO_WORDS } from './table/conn-table.js';
+import type { Expectation } from './expect/expectations.js';
+import type { ExpectSnapshot } from './format/expect.js';
 import { stateName } from './proto/l4proto.js';
 import type { PacketResult } from './core/packet-result.js';
 import type { Sysctls } from './core/sysctl.js';
@@ -200,6 +202,35 @@ export class Conntrack {
       id: t.id[conn]!,
       helper: e.helpers?.helperOf(conn)?.name ?? null,
       ...(protonum === IPPROTO_GRE ? { extra: { greTimeout: t.pw[conn * PROTO_WORDS]!, greStreamTimeout: t.pw[conn * PROTO_WORDS + 1]! } } : {}),
+    };
+  }
+
+  /** The expectation table at the clock (newest first, as the kernel lists a bucket). */
+  expectations(): ExpectSnapshot[] {
+    const h = this.engine.helpers;
+    if (h === null) return [];
+    return h.expectations.list.map((x) => this.expectSnapshot(x, this.engine.nowMs));
+  }
+
+  /** Subscribes to `conntrack -E expect` style events. */
+  onExpect(listener: (type: 'NEW' | 'DESTROY', e: ExpectSnapshot, time: number) => void): void {
+    this.engine.helpers?.expectations.onEvent((kind, x, timeMs) => listener(kind, this.expectSnapshot(x, timeMs), timeMs / 1000));
+  }
+
+  private expectSnapshot(x: Expectation, atMs: number): ExpectSnapshot {
+    const t = this.engine.table;
+    const l3num = ((x.tuple[T_META]! >>> 8) & 0xff) === 2 ? 2 : 10;
+    const family = l3num === 2 ? 4 : 6;
+    const mb = t.tupleBase(x.master, 0);
+    const mw = t.tuples[mb + T_PORTS]!;
+    return {
+      l3num, protonum: x.tuple[T_META]! & 0xff, timeoutMs: Math.max(0, x.deadlineMs - atMs),
+      src: addrBytes(x.tuple, 0, family), dst: addrBytes(x.tuple, 4, family),
+      sport: x.tuple[T_PORTS]! >>> 16, dport: x.tuple[T_PORTS]! & 0xffff,
+      maskSrc: addrBytes(x.mask, 0, family), maskSport: x.mask[T_PORTS]! >>> 16, maskDport: x.mask[T_PORTS]! & 0xffff,
+      masterSrc: addrBytes(t.tuples, mb, family), masterDst: addrBytes(t.tuples, mb + 4, family),
+      masterSport: mw >>> 16, masterDport: mw & 0xffff,
+      cls: x.cls, flags: x.flags, helper: x.helper, policyName: x.policyName,
     };
   }
 

@@ -5,7 +5,7 @@
  * which sysctl would have accepted it — found by replaying the capture again
  * with that sysctl changed. Ends with a summary by reason and by connection.
  */
-import { Conntrack } from '../conntrack.js';
+import { Conntrack, type ConntrackOptions } from '../conntrack.js';
 import type { Sysctls } from '../core/sysctl.js';
 import { stateName } from '../proto/l4proto.js';
 import { readCapture } from '../io/capture-reader.js';
@@ -60,7 +60,7 @@ function reasonKind(reason: string): string {
 
 export function reportInvalid(
   bytes: Uint8Array,
-  options: { sysctl: Record<string, number>; zone: number; profile?: string },
+  options: ConntrackOptions & { sysctl: Record<string, number> },
   json: boolean,
   out: Output,
 ): void {
@@ -73,7 +73,7 @@ export function reportInvalid(
     if (t0 < 0) t0 = ts;
     const r = ct.processFrame(f);
     const outcome = r.outcome;
-    if (outcome !== 'invalid' && outcome !== 'ignored') return;
+    if (outcome !== 'invalid' && outcome !== 'ignored' && outcome !== 'dropped') return;
     const info = packetInfo(ct.engine, r, f.index, ts);
     flagged.set(f.index, {
       info,

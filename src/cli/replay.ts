@@ -16,6 +16,7 @@ import { openCapture } from '../node/capture-source.js';
 import { UsageError, choice, one, parseArgs, type OptionSpec } from './args.js';
 import { packetInfo, packetText } from './packet-line.js';
 import { Output } from './output.js';
+import { formatExpectConntrack, formatExpectProc } from '../format/expect.js';
 import { reportInvalid } from './invalid.js';
 import {
   FollowTicker, SummaryCollector, entryFilter, loadStateOr, onInterruptPrint, openFlows, prettyLines, saveStateFile,
@@ -48,6 +49,8 @@ export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   at: { kind: 'value' },
   stats: { kind: 'flag' },
   sysctl: { kind: 'value', repeat: true },
+  helper: { kind: 'value', repeat: true },
+  expect: { kind: 'optional' },
   profile: { kind: 'value' },
   zone: { kind: 'value' },
   quiet: { kind: 'flag', short: 'q' },
@@ -101,6 +104,13 @@ Output (stdout carries only what you ask for; warnings and the summary go to std
 Tracker settings:
   --sysctl NAME=VALUE  a kernel sysctl, e.g. net.netfilter.nf_conntrack_tcp_loose=0,
                        net.netfilter.nf_conntrack_checksum=0, nf_conntrack_acct=1 (repeatable)
+  --helper SPEC        attach a conntrack helper to new connections, as an nft
+                       'ct helper set' rule does: ftp (tcp/21), ftp:2121, ftp-loose
+                       (the ftp module's loose=1), tftp (udp/69), tftp:1069 (repeatable).
+                       --sysctl net.netfilter.nf_conntrack_helper=1 instead attaches every
+                       helper on its well-known port, as kernels before 6.0 could
+  --expect[=proc|conntrack]  after the table: the expectation table, as
+                       /proc/net/nf_conntrack_expect (default) or conntrack -L expect
   --profile NAME       timeouts of another era: tutorial (the Iptables Tutorial's table,
                        CLOSE_WAIT 12 h) or linux-2.4 (Linux 2.4.0's own values)
   --zone N             conntrack zone of every packet (default 0)
@@ -110,6 +120,7 @@ Examples:
   ctscope replay capture.pcapng --packets=json | jq 'select(.ctstate == "invalid")'
   tcpdump -i eth0 -w - | ctscope replay - --events
   ctscope replay capture.pcap --invalid
+  ctscope replay ftp-session.pcap --helper ftp --packets --expect
   ctscope replay capture.pcap --at 30 --table=conntrack
   ctscope replay capture.pcap --profile tutorial --table=legacy
   ctscope replay capture.pcap --sysctl net.netfilter.nf_conntrack_checksum=0 --stats --table=none
@@ -159,7 +170,11 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   if (!Number.isInteger(zone) || zone < 0 || zone > 65535) throw new UsageError(`bad value for --zone: ${zoneArg}`);
   let ct: Conntrack;
   const profileArg = one(p, 'profile');
-  const ctOpts = { sysctl: parseSysctls(p.options.get('sysctl') ?? []), zone, ...(profileArg !== undefined ? { profile: profileArg } : {}) };
+  const ctOpts = {
+    sysctl: parseSysctls(p.options.get('sysctl') ?? []), zone, helpers: p.options.get('helper') ?? [],
+    ...(profileArg !== undefined ? { profile: profileArg } : {}),
+  };
+  const expect = choice(p, 'expect', ['proc', 'conntrack'], 'off', 'proc');
   try {
     ct = loadStateOr(ctOpts, one(p, 'load-state')); // a loaded state keeps its saved settings
   } catch (e) {
@@ -182,10 +197,9 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   });
 
   if (invalid !== 'off') {
-    const profile = one(p, 'profile');
     const bytes = readWhole(file);
     try {
-      reportInvalid(bytes, { sysctl: parseSysctls(p.options.get('sysctl') ?? []), zone, ...(profile !== undefined ? { profile } : {}) }, invalid === 'json', out);
+      reportInvalid(bytes, ctOpts, invalid === 'json', out);
     } catch (e) {
       if (e instanceof CaptureError) {
         out.flush();
@@ -208,6 +222,11 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
       } else {
         out.line(`[${eventStamp(e.time)}]\t${formatConntrack(e.entry, { event: e.type, ...(e.protoinfo ? {} : { noProtoinfo: true }) })}`);
       }
+    });
+    // conntrack -E expect's lines, interleaved in time order.
+    ct.onExpect((type, x, time) => {
+      if (events === 'json') out.line(JSON.stringify({ ts: time, type, expectation: formatExpectConntrack(x) }));
+      else out.line(`[${eventStamp(time)}]\t${formatExpectConntrack(x, type)}`);
     });
   }
 
@@ -271,6 +290,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
     case 'json': for (const s of entries) out.line(JSON.stringify(toJson(s))); break;
     default: break;
   }
+  if (expect !== 'off') for (const x of ct.expectations()) out.line(expect === 'proc' ? formatExpectProc(x) : formatExpectConntrack(x));
   if (p.options.has('stats')) out.line(formatStats(ct.stats));
   out.flush();
   const saveTo = one(p, 'save-state');
