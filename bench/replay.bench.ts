@@ -60,7 +60,7 @@ const fmtM = (pps: number): string => `${(pps / 1e6).toFixed(2)} M`;
 
 /** Library on in-memory packets: readCapture + Conntrack.processFrame. */
 function childLib(file: string, runs: number): void {
-  const bytes = new Uint8Array(readFileSync(file));
+  const bytes: Uint8Array = readFileSync(file);
   let best = Infinity;
   let packets = 0;
   let entries = 0;

@@ -4,7 +4,7 @@
  * (ipv4_get_l4proto / ipv6_get_l4proto in nf_conntrack_core.c). Never throws,
  * never allocates.
  */
-import { sum16, checksumOk } from './checksum.js';
+import { sumWords, checksumOk } from './checksum.js';
 
 /** Why ip_rcv()/ipv6_rcv() would drop the packet before conntrack saw it. */
 export const IP_OK = 0;
@@ -75,7 +75,7 @@ function decodeIpv4(meta: PacketMeta, buf: Uint8Array, dv: DataView, off: number
   const ihl = (buf[off]! & 0x0f) * 4;
   if (ihl < 20) return IP_BAD_IHL;
   if (caplen < ihl) return wireLen > caplen ? IP_TRUNCATED_BY_SNAPLEN : IP_BAD_IHL;
-  if (!checksumOk(sum16(buf, off, ihl, 0))) return IP_BAD_HEADER_CHECKSUM;
+  if (!checksumOk(sumWords(dv, off, ihl, 0))) return IP_BAD_HEADER_CHECKSUM;
   const totLen = dv.getUint16(off + 2);
   if (totLen < ihl) return IP_BAD_TOTAL_LENGTH;
   if (totLen > caplen) return wireLen >= totLen ? IP_TRUNCATED_BY_SNAPLEN : IP_BAD_TOTAL_LENGTH;

@@ -65,9 +65,15 @@ export function loadAddr(t: Uint32Array, base: number, dv: DataView, off: number
 /** The address of a tuple as bytes (cold path: printing). */
 export function addrBytes(t: Uint32Array, base: number, family: number): Uint8Array {
   const n = family === 4 ? 1 : 4;
+  // Byte by byte: no DataView, so the small array never needs its own ArrayBuffer.
   const out = new Uint8Array(n * 4);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < n; i++) dv.setUint32(i * 4, t[base + i]!);
+  for (let i = 0; i < n; i++) {
+    const w = t[base + i]!;
+    out[i * 4] = w >>> 24;
+    out[i * 4 + 1] = (w >>> 16) & 0xff;
+    out[i * 4 + 2] = (w >>> 8) & 0xff;
+    out[i * 4 + 3] = w & 0xff;
+  }
   return out;
 }
 
