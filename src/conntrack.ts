@@ -28,7 +28,8 @@ import { formatConntrack } from './format/conntrack.js';
 import { formatLegacy, formatProc } from './format/proc.js';
 import { toJson, type JsonConn } from './format/json.js';
 import { hasPorts } from './proto/l4proto.js';
-import { Defragmenter, DEFRAG_COMPLETE, DEFRAG_NOT_FRAGMENT } from './defrag/defrag.js';
+import { Defragmenter, DEFRAG_COMPLETE, DEFRAG_DROPPED, DEFRAG_HELD, DEFRAG_NOT_FRAGMENT } from './defrag/defrag.js';
+import { FRAGMENT_COMPLETED, FRAGMENT_DISCARDED, FRAGMENT_HELD } from './core/packet-result.js';
 import { PacketMeta, decodeIp, IP_OK, IP_DROP_REASONS } from './packet/ip.js';
 
 /** A cheap first look: could this IP packet be a fragment? (IPv4 MF/offset, IPv6 extension headers first.) */
@@ -77,6 +78,12 @@ export class Conntrack {
   /** The capture clock, seconds. */
   get time(): number {
     return this.engine.nowMs / 1000;
+  }
+
+  /** Datagrams waiting for more fragments. */
+  get fragmentsPending(): number {
+    this.defrag.expire(this.engine.nowMs);
+    return this.defrag.pending;
   }
 
   /** Number of entries in the table (nf_conntrack_count). */
@@ -131,10 +138,16 @@ export class Conntrack {
     const d = this.defrag;
     const st = d.push(frame.buf, frame.dv, l.l3Off, ip.end, frame.index, e.nowMs);
     if (st === DEFRAG_NOT_FRAGMENT) return e.processIp(frame.buf, frame.dv, l.l3Off, l.l3Off + l.l3Len, wire);
-    if (st !== DEFRAG_COMPLETE) return e.skipped(d.reason);
+    if (st !== DEFRAG_COMPLETE) {
+      const r = e.skipped(d.reason);
+      r.fragment = st === DEFRAG_HELD ? FRAGMENT_HELD : FRAGMENT_DISCARDED;
+      if (st === DEFRAG_DROPPED) r.datagramFrames = d.frames;
+      return r;
+    }
     const dg = d.datagram;
     const r = e.processIp(dg, new DataView(dg.buffer, dg.byteOffset, dg.byteLength), 0, dg.length, dg.length);
     r.datagramFrames = d.frames;
+    r.fragment = FRAGMENT_COMPLETED;
     return r;
   }
 

@@ -23,8 +23,10 @@ export interface PacketInfo {
   icmpType?: number;
   icmpCode?: number;
   reason?: string;
-  /** This frame completed a fragmented datagram made of these frames (tracked as one packet). */
+  /** The fragmented datagram this frame belongs to (its frames), when it is a fragment. */
   datagram?: number[];
+  /** For a held fragment: what became of its datagram (its ctstate, discarded, incomplete). */
+  datagramVerdict?: string;
   /** The numbers behind a window-check message. */
   detail?: WindowDetail;
   skipped?: string;
@@ -72,7 +74,10 @@ function endpoint(a: string, port: number | undefined, v6: boolean): string {
 export function packetText(p: PacketInfo, t0: number): string {
   const rel = (p.ts - t0).toFixed(6);
   const head = `${String(p.frame).padStart(5)} ${rel.padStart(12)} `;
-  if (p.skipped !== undefined) return `${head}${'skipped'.padEnd(11)} ${p.skipped}`;
+  if (p.skipped !== undefined) {
+    const fate = p.datagramVerdict === undefined ? '' : ` (datagram of frames ${p.datagram!.join(',')}: ${p.datagramVerdict})`;
+    return `${head}${'skipped'.padEnd(11)} ${p.skipped}${fate}`;
+  }
   const v6 = (p.src ?? '').includes(':');
   let flow = `${p.proto} ${endpoint(p.src!, p.sport, v6)} > ${endpoint(p.dst!, p.dport, v6)}`;
   if (p.icmpType !== undefined) flow += ` type=${p.icmpType} code=${p.icmpCode}`;

@@ -16,6 +16,7 @@ import { openCapture } from '../node/capture-source.js';
 import { UsageError, choice, one, parseArgs, type OptionSpec } from './args.js';
 import { packetInfo, packetText } from './packet-line.js';
 import { Output } from './output.js';
+import { PacketOrder } from './packet-order.js';
 import { formatExpectConntrack, formatExpectProc } from '../format/expect.js';
 import { reportInvalid } from './invalid.js';
 import {
@@ -230,6 +231,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
     });
   }
 
+  const order = new PacketOrder((info) => out.line(packets === 'json' ? JSON.stringify(info) : packetText(info, t0)));
   const counts = new Float64Array(CTSTATE_NAMES.length);
   let badChecksum = 0;
   let l4Packets = 0;
@@ -257,10 +259,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
         l4Packets++;
         if (r.reasonCount > 0 && r.reasonCodes[0] === R_BAD_CHECKSUM) badChecksum++;
       }
-      if (packets !== 'off') {
-        const info = packetInfo(ct.engine, r, frame.index, ts);
-        out.line(packets === 'json' ? JSON.stringify(info) : packetText(info, t0));
-      }
+      if (packets !== 'off') order.push(packetInfo(ct.engine, r, frame.index, ts), r, ct.fragmentsPending);
       if (file === '-') out.flush(); // live streams: each packet's lines as it arrives
       return true;
     });
@@ -278,6 +277,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   if (summary.frames === 0 && summary.truncatedAt === null) {
     out.stderr(`ctscope: ${file === '-' ? 'stdin' : file}: capture holds no packets\n`);
   }
+  order.flush();
   if (at !== undefined && t0 >= 0) ct.advance(t0 + at);
   flows?.finish();
 

@@ -33,6 +33,15 @@ export interface WindowDetail {
 }
 
 const CHECKS = ['I', 'II', 'III', 'IV'] as const;
+/** PacketResult.fragment: what the defragmenter did with the packet. */
+export const FRAGMENT_NONE = 0;
+/** Queued until its datagram is complete (the kernel steals it: no ct state). */
+export const FRAGMENT_HELD = 1;
+/** It completed a datagram, which was tracked as one packet. */
+export const FRAGMENT_COMPLETED = 2;
+/** Dropped by the defragmenter (and with it, for an overlap, its whole datagram). */
+export const FRAGMENT_DISCARDED = 3;
+
 /** Number of slots in PacketResult.detail. */
 export const DETAIL_WORDS = 16;
 
@@ -62,7 +71,9 @@ export class PacketResult {
   dropped = false;
   /** The helper's message for R_HELPER. */
   helperMessage: string | null = null;
-  /** When this packet completed a fragmented datagram: the frames it was made of (tracked as one). */
+  /** FRAGMENT_*: what the defragmenter did with this packet. */
+  fragment = FRAGMENT_NONE;
+  /** The frames of the datagram this packet completed (or that was discarded with it). */
   datagramFrames: number[] | null = null;
   /** Window-check numbers (see WindowDetail) when hasDetail. */
   hasDetail = false;
@@ -79,6 +90,7 @@ export class PacketResult {
     this.reasonCount = 0;
     this.hasDetail = false;
     this.datagramFrames = null;
+    this.fragment = FRAGMENT_NONE;
     this.dropped = false;
     this.helperMessage = null;
   }

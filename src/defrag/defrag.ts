@@ -70,7 +70,8 @@ export class Defragmenter {
     return version === 4 ? this.push4(buf, dv, off, end, frame, nowMs) : this.push6(buf, dv, off, end, frame, nowMs);
   }
 
-  private expire(nowMs: number): void {
+  /** Forgets datagrams whose fragments timed out (called on every fragment; also by the API). */
+  expire(nowMs: number): void {
     if (this.queues.size === 0) return;
     for (const [k, q] of this.queues) if (q.deadlineMs <= nowMs) this.queues.delete(k);
   }
