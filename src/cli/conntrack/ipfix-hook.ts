@@ -6,6 +6,7 @@
  *
  *   const ipfixArg = one(p, 'ipfix');
  *   const ipfix = ipfixArg === undefined ? undefined : await attachIpfix(ct, ipfixArg, { live: file === '-' });
+ *   const offInterrupt = onInterruptPrint(() => { ...; ipfix?.finishSync(); });   // Ctrl-C: open flows as forced end
  *   ... replay ...
  *   flows?.finish();
  *   await ipfix?.finish();          // records for the entries still there, then waits for the socket
@@ -55,6 +56,11 @@ export interface AttachedIpfix {
   readonly exporter: IpfixExporter;
   /** Sends the records of the entries still in the table (forced end), waits for the socket, closes it. */
   finish(): Promise<void>;
+  /**
+   * The same records, sent at once, for a process about to exit (Ctrl-C): each
+   * datagram is handed to the kernel before this returns unless the socket buffer is full.
+   */
+  finishSync(): void;
 }
 
 /**
@@ -97,11 +103,21 @@ export async function attachIpfix(ct: Conntrack, target: string | IpfixTarget, o
     });
   }, { ...options, immediate: options.immediate ?? options.live ?? false });
   const flows = attachFlows(ct, (r) => exporter.add(r, ct.time));
+  // An exporter never keeps the process alive by itself (error paths return without finish()).
+  socket.unref();
+  let finished = false;
+  const finishSync = (): void => {
+    if (finished) return;
+    finished = true;
+    flows.finish();
+    exporter.flush(ct.time);
+  };
   return {
     exporter,
+    finishSync,
     async finish(): Promise<void> {
-      flows.finish();
-      exporter.flush(ct.time);
+      finishSync();
+      socket.ref();
       if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
       await new Promise<void>((resolve) => socket.close(() => resolve()));
       if (failure && (failure as { code?: string }).code !== 'ECONNREFUSED') {
