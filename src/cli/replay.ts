@@ -281,7 +281,9 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   if (at !== undefined && t0 >= 0) ct.advance(t0 + at);
   flows?.finish();
 
-  const entries = ct.entries().filter(show);
+  // Snapshots only when a table is printed or filtered: --table=none --stats needs just the count.
+  const lazy = table === 'none' && !p.options.has('pretty') && one(p, 'filter') === undefined;
+  const entries = lazy ? [] : ct.entries().filter(show);
   if (p.options.has('pretty')) for (const l of prettyLines(entries)) out.line(l);
   else switch (table) {
     case 'proc': for (const s of entries) out.line(formatProc(s)); break;
@@ -309,7 +311,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   }
   if (!p.options.has('quiet')) {
     const parts = CTSTATE_NAMES.map((n, i) => (counts[i]! > 0 ? `${counts[i]} ${n}` : '')).filter((s) => s !== '');
-    out.stderr(`ctscope: ${frames} packets (${parts.join(', ') || 'none'}), ${entries.length} entries in the table\n`);
+    out.stderr(`ctscope: ${frames} packets (${parts.join(', ') || 'none'}), ${lazy ? ct.count : entries.length} entries in the table\n`);
   }
   return 0;
 }
