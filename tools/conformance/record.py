@@ -316,6 +316,44 @@ def nft_ruleset(tag, tun):
     return '\n'.join(lines) + '\n'
 
 
+def helper_ruleset(helpers):
+    """Attach kernel helpers the way a modern ruleset does: a ct helper object and a prerouting
+    rule after conntrack (-200) at priority -150 (mangle). Specs: ftp, ftp:2121, tftp, tftp:1069."""
+    protos = {'ftp': ('tcp', 21), 'tftp': ('udp', 69)}
+    objs, rules = [], []
+    for spec in helpers:
+        name, _, port = spec.partition(':')
+        if name not in protos:
+            raise ValueError(f'unknown helper {spec} (ftp, tftp, NAME:PORT)')
+        proto, default_port = protos[name]
+        port = int(port) if port else default_port
+        obj = f'{name}-{port}'
+        if obj not in objs:
+            objs.append(obj)
+        rules.append(f'    {proto} dport {port} ct helper set "{obj}"')
+    lines = ['table inet ctrechelp {']
+    for obj in objs:
+        name = obj.split('-')[0]
+        lines.append(f'  ct helper {obj} {{ type "{name}" protocol {protos[name][0]}; l3proto inet; }}')
+    lines.append('  chain pre { type filter hook prerouting priority -150; policy accept;')
+    lines.extend(rules)
+    lines.append('  }')
+    lines.append('}')
+    return '\n'.join(lines) + '\n'
+
+
+def tx_packets(dev='v0'):
+    """TX packet count of dev in the current namespace (/proc/self/net/dev follows setns).
+    A tun write is processed synchronously up to veth_xmit, so a packet that got a ct state but
+    left no trace here was dropped after conntrack (a helper's NF_DROP at confirmation, or routing)."""
+    with open('/proc/self/net/dev') as f:
+        for line in f:
+            name, sep, rest = line.partition(':')
+            if sep and name.strip() == dev:
+                return int(rest.split()[9])
+    return 0
+
+
 STRIP_ID = re.compile(r' id=(\d+)$')
 TIMEOUT_FIELD = re.compile(r'^(\S+\s+\d+\s+\S+\s+\d+\s+)(\d+)')
 
@@ -349,6 +387,7 @@ class Recorder:
         self.saved_sysctls = {}
         self.cases = 0
         self.fast = False
+        self.helpers = []
         for ns in (self.rns, self.sns):
             run(['ip', 'netns', 'add', ns])
             Env.namespaces.append(ns)
@@ -418,6 +457,16 @@ class Recorder:
         self.saved_sysctls = {k: v for k, v in self.saved_sysctls.items() if k in sysctls}
         return {k: read_sysctl(k) for k in sysctls}
 
+    def apply_helpers(self, helpers):
+        """(Re)load the helper table `inet ctrechelp` when the scenario's helpers differ."""
+        helpers = list(helpers or [])
+        if helpers == self.helpers:
+            return
+        run(['nft', 'delete', 'table', 'inet', 'ctrechelp'], check=False)
+        if helpers:
+            run(['nft', '-f', '-'], inp=helper_ruleset(helpers))
+        self.helpers = helpers
+
     def reset_between_cases(self):
         """conntrack -F, and consume everything it caused before the next scenario starts."""
         run(['conntrack', '-F'], check=False)
@@ -458,9 +507,11 @@ class Recorder:
                 stats[m.group(1)] = stats.get(m.group(1), 0) + int(m.group(2))
         return stats
 
-    def record(self, name, scen_dir, out_dir, sysctls, reuse=False):
+    def record(self, name, scen_dir, out_dir, sysctls, reuse=False, helpers=None):
         packets = read_pcap(os.path.join(scen_dir, name + '.pcap'))
         tun, tag = self.tun, self.tag
+        helpers = list(helpers or [])
+        self.apply_helpers(helpers)
         if reuse:
             # another recorder finishing meanwhile may have restored the global logging switch
             # (the switch only exists in the initial namespace)
@@ -500,6 +551,7 @@ class Recorder:
                     time.sleep(sched - now)
                 else:
                     sched = now
+            tx_before = tx_packets()
             t_write = time.monotonic()
             if t0 is None:
                 t0 = t_write
@@ -509,6 +561,7 @@ class Recorder:
             except OSError as e:
                 write_err = os.strerror(e.errno)
             off = t_write - t0
+            tx_after = tx_packets()
             n_ev = counter.drain()
             n_exp = exp_counter.drain()
             self.ev_total += n_ev
@@ -544,6 +597,11 @@ class Recorder:
                 events.append(l)
             fr = {'frame': i + 1, 'wallOffset': round(off, 4), 'ctstate': state, 'dir': direction,
                   'log': logs, 'logRaw': raws, 'events': events, 'eventIds': ids}
+            # expectation events this packet caused (counted on the ctnetlink socket like `events`)
+            fr['expectEvents'] = [STRIP_ID.sub('', l) for l in
+                                  (expr.lines[self.exp_total - n_exp:self.exp_total] if ok_exp else expr.lines[self.exp_total - n_exp:])]
+            # got a ct state at prerouting but never left through v0: dropped after conntrack
+            fr['dropped'] = state != 'none' and tx_after == tx_before and write_err is None
             if write_err:
                 fr['writeError'] = write_err
             if not ok_ev or not ok_exp or nstate > 1:
@@ -554,6 +612,11 @@ class Recorder:
         with open('/proc/self/net/nf_conntrack') as f:
             table = [l.rstrip('\n') for l in f if l.strip()]
         table_off = t_tab - t0 if t0 is not None else 0.0
+        try:
+            with open('/proc/self/net/nf_conntrack_expect') as f:
+                expect_table = [l.rstrip('\n') for l in f if l.strip()]
+        except OSError:
+            expect_table = []
         cl = [] if self.fast else run(['conntrack', '-L'], check=False).stdout.splitlines()
         cl = [l for l in cl if l.strip()]
         stats = self.read_stats()
@@ -597,6 +660,9 @@ class Recorder:
             'conntrackL': sorted(cl, key=table_sort_key),
             'stats': stats,
             'expectEvents': [STRIP_ID.sub('', l) for l in expr.lines[exp_base:]],
+            'helpers': helpers,
+            # /proc/net/nf_conntrack_expect right after the last packet, sorted ignoring the timeout
+            'expectTable': sorted(expect_table, key=lambda l: re.sub(r'^\d+ ', '', l)),
             'nftCounters': nft_counts,
             'checks': checks,
         }
@@ -638,10 +704,10 @@ class Recorder:
                 Env.namespaces.remove(ns)
 
 
-def record_scenario(name, scen_dir, out_dir, sysctls):
+def record_scenario(name, scen_dir, out_dir, sysctls, helpers=None):
     rec = Recorder()
     try:
-        return rec.record(name, scen_dir, out_dir, sysctls)
+        return rec.record(name, scen_dir, out_dir, sysctls, helpers=helpers)
     finally:
         rec.close()
 
@@ -657,6 +723,7 @@ def normalise(result):
         'conntrackL': [strip_to.sub(r'\1T ', l) for l in result['conntrackL']],
         'stats': result['stats'],
         'expectEvents': result['expectEvents'],
+        'expectTable': [re.sub(r'^\d+ ', 'T ', l) for l in result.get('expectTable', [])],
     }
 
 
@@ -714,9 +781,10 @@ def main(argv):
             shared.fast = fast
 
         def rec(n, out, sysctls):
+            helpers = by_name[n].get('helpers', []) or []
             if shared is not None:
-                return shared.record(n, scen_dir, out, sysctls, reuse=True)
-            return record_scenario(n, scen_dir, out, sysctls)
+                return shared.record(n, scen_dir, out, sysctls, reuse=True, helpers=helpers)
+            return record_scenario(n, scen_dir, out, sysctls, helpers=helpers)
 
         for n in names:
             t = time.monotonic()
