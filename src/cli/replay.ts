@@ -22,6 +22,7 @@ import { reportInvalid } from './invalid.js';
 import {
   FollowTicker, SummaryCollector, entryFilter, loadStateOr, onInterruptPrint, openFlows, prettyLines, saveStateFile,
 } from './conntrack/replay-hooks.js';
+import { attachIpfix } from './conntrack/ipfix-hook.js';
 import { readFileSync } from 'node:fs';
 
 /** The whole input in memory (for --invalid, which replays it more than once). */
@@ -43,6 +44,7 @@ export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'save-state': { kind: 'value' },
   'load-state': { kind: 'value' },
   flows: { kind: 'value' },
+  ipfix: { kind: 'value' },
   pretty: { kind: 'flag' },
   filter: { kind: 'value' },
   follow: { kind: 'value' },
@@ -96,6 +98,9 @@ Output (stdout carries only what you ask for; warnings and the summary go to std
   --flows FILE         a flow record per destroyed entry (and per entry left at the end):
                        tuples, start, end, duration, packets/bytes each way, final state,
                        reason of end; JSON lines, or CSV when FILE ends in .csv
+  --ipfix HOST:PORT    the same flow records as IPFIX (RFC 7011) over UDP to a collector
+                       (nfcapd, pmacct, ...): one biflow record (RFC 5103) per connection,
+                       flowEndReason, the capture clock as export time; [IPv6]:PORT works
   --save-state FILE    write the table at the end (JSON) ...
   --load-state FILE    ... and start from it: a capture split into files replays piece
                        by piece with the same result as in one go
@@ -119,7 +124,8 @@ Tracker settings:
 Examples:
   ctscope replay examples/tutorial-telnet.pcap --packets
   ctscope replay capture.pcapng --packets=json | jq 'select(.ctstate == "invalid")'
-  tcpdump -i eth0 -w - | ctscope replay - --events
+  tcpdump -i eth0 -U -w - | ctscope replay - --events
+  ctscope replay capture.pcap --ipfix 127.0.0.1:4739 --table=none
   ctscope replay capture.pcap --invalid
   ctscope replay ftp-session.pcap --helper ftp --packets --expect
   ctscope replay capture.pcap --at 30 --table=conntrack
@@ -184,11 +190,14 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   }
   const flowsPath = one(p, 'flows');
   const flows = flowsPath === undefined ? undefined : openFlows(ct, flowsPath);
+  const ipfixArg = one(p, 'ipfix');
+  const ipfix = ipfixArg === undefined ? undefined : await attachIpfix(ct, ipfixArg, { live: file === '-' });
   const show = entryFilter(one(p, 'filter'));
   const sum = new SummaryCollector();
   const offInterrupt = onInterruptPrint(() => {
     out.flush();
     out.stderr(sum.lines(ct.entries()).join('\n') + '\n');
+    ipfix?.finishSync();
   });
   const followArg = one(p, 'follow');
   const follow = followArg === undefined ? undefined : new FollowTicker(Number(followArg), () => {
@@ -280,6 +289,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   order.flush();
   if (at !== undefined && t0 >= 0) ct.advance(t0 + at);
   flows?.finish();
+  await ipfix?.finish();
 
   // Snapshots only when a table is printed or filtered: --table=none --stats needs just the count.
   const lazy = table === 'none' && !p.options.has('pretty') && one(p, 'filter') === undefined;

@@ -56,6 +56,14 @@ function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+function isRegularFile(fd: number): boolean {
+  try {
+    return fs.fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** An opened capture input. */
 export class CaptureSource {
   readonly path: string;
@@ -111,8 +119,10 @@ export class CaptureSource {
     try {
       const size = Math.max(65536, options.chunkSize ?? DEFAULT_CHUNK);
       const buf = new Uint8Array(size);
-      let useAsync = false;
-      for (;;) {
+      // Pipes, sockets and terminals on stdin are read as a stream, so that the event loop
+      // runs while waiting for input (Ctrl-C prints the summary at once); files keep readSync.
+      let useAsync = this.isStdin && !isRegularFile(this.fd);
+      while (!useAsync) {
         let n: number;
         try {
           n = fs.readSync(this.fd, buf, 0, size, null);

@@ -145,8 +145,7 @@ describe('ctscope replay - (live stdin)', () => {
   // Needs src/node/capture-source.ts to read stdin without blocking the event loop
   // (a blocking readSync keeps the SIGINT handler from running until the pipe closes):
   // see the live-use notes in README "conntrack-tools compatibility".
-  const sigintTodo = 'until src/node/capture-source.ts reads pipes on stdin asynchronously (README, "Live use")';
-  test('Ctrl-C (SIGINT, pipe still open): the summary on stderr, exit 130', { todo: sigintTodo }, async () => {
+  test('Ctrl-C (SIGINT, pipe still open): the summary on stderr, exit 130', async () => {
     const live = start(['--packets', '--table=none']);
     live.child.stdin.write(header);
     for (const r of records.slice(0, 4)) live.child.stdin.write(r.bytes);
