@@ -17,13 +17,22 @@ import { UsageError, choice, one, parseArgs, type OptionSpec } from './args.js';
 import { packetInfo, packetText } from './packet-line.js';
 import { Output } from './output.js';
 import { PacketOrder } from './packet-order.js';
+import { Progress } from './progress.js';
 import { formatExpectConntrack, formatExpectProc } from '../format/expect.js';
 import { reportInvalid } from './invalid.js';
 import {
   FollowTicker, SummaryCollector, entryFilter, loadStateOr, onInterruptPrint, openFlows, prettyLines, saveStateFile,
 } from './conntrack/replay-hooks.js';
 import { attachIpfix } from './conntrack/ipfix-hook.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+
+function fileSize(file: string): number | null {
+  try {
+    return statSync(file).size;
+  } catch {
+    return null;
+  }
+}
 
 /** The whole input in memory (for --invalid, which replays it more than once). */
 function readWhole(file: string): Uint8Array {
@@ -46,6 +55,7 @@ export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   flows: { kind: 'value' },
   ipfix: { kind: 'value' },
   pretty: { kind: 'flag' },
+  json: { kind: 'flag' },
   filter: { kind: 'value' },
   follow: { kind: 'value' },
   summary: { kind: 'flag' },
@@ -88,7 +98,10 @@ Output (stdout carries only what you ask for; warnings and the summary go to std
                        capture into memory. No table unless --table is given.
   --at SECONDS         print the table as it was SECONDS after the first packet, then stop
   --stats              the conntrack -S counters
-  --pretty             an aligned, coloured table (colour only on a terminal; NO_COLOR honoured)
+  --pretty             an aligned, coloured table (the default on a terminal when no --table is
+                       given; colour only on a terminal; NO_COLOR honoured)
+  --json               JSON lines for everything asked for (--table, --packets, --events,
+                       --invalid, --stats), for jq
   --filter EXPR        which entries the table shows: proto, host, net, port, state
                        with and/or/not, e.g. 'tcp and port 80 and not state TIME_WAIT'
   --summary            at the end, on stderr: packets, connections by protocol and state,
@@ -167,10 +180,14 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   }
   if (p.positionals.length !== 1) throw new UsageError(p.positionals.length === 0 ? 'replay needs a capture file (or - for stdin)' : `unexpected argument ${p.positionals[1]}`);
   const file = p.positionals[0]!;
-  const invalid = choice(p, 'invalid', ['text', 'json'], 'off', 'text');
-  const table = choice(p, 'table', ['proc', 'conntrack', 'legacy', 'json', 'none'], invalid === 'off' ? 'proc' : 'none', 'proc');
-  const packets = choice(p, 'packets', ['text', 'json'], 'off', 'text');
-  const events = choice(p, 'events', ['text', 'json'], 'off', 'text');
+  const json = p.options.has('json');
+  const text = json ? 'json' : 'text';
+  const invalid = choice(p, 'invalid', ['text', 'json'], 'off', text);
+  const table = choice(p, 'table', ['proc', 'conntrack', 'legacy', 'json', 'none'], invalid !== 'off' ? 'none' : json ? 'json' : 'proc', 'proc');
+  const packets = choice(p, 'packets', ['text', 'json'], 'off', text);
+  const events = choice(p, 'events', ['text', 'json'], 'off', text);
+  // On a terminal, with no --table, the table is the aligned one.
+  const pretty = p.options.has('pretty') || (process.stdout.isTTY === true && !p.options.has('table') && !json && invalid === 'off');
   const at = nonNegative('at', one(p, 'at'));
   const zoneArg = one(p, 'zone');
   const zone = zoneArg === undefined ? 0 : Number(zoneArg);
@@ -240,6 +257,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
     });
   }
 
+  const progress = new Progress(file === '-' ? null : fileSize(file), process.stderr.isTTY === true && !p.options.has('quiet'));
   const order = new PacketOrder((info) => out.line(packets === 'json' ? JSON.stringify(info) : packetText(info, t0)));
   const counts = new Float64Array(CTSTATE_NAMES.length);
   let badChecksum = 0;
@@ -259,7 +277,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
       if (!isSupportedLinkType(frame.linkType)) {
         throw new CaptureError(`unsupported link type ${frame.linkType} (${linkTypeName(frame.linkType)})`, frame.fileOffset);
       }
-      frames++;
+      if ((++frames & 4095) === 0) progress.tick(frames, frame.fileOffset);
       const r = ct.processFrame(frame);
       sum.observe(r, ts);
       follow?.tick(ts);
@@ -286,15 +304,16 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   if (summary.frames === 0 && summary.truncatedAt === null) {
     out.stderr(`ctscope: ${file === '-' ? 'stdin' : file}: capture holds no packets\n`);
   }
+  progress.done();
   order.flush();
   if (at !== undefined && t0 >= 0) ct.advance(t0 + at);
   flows?.finish();
   await ipfix?.finish();
 
   // Snapshots only when a table is printed or filtered: --table=none --stats needs just the count.
-  const lazy = table === 'none' && !p.options.has('pretty') && one(p, 'filter') === undefined;
+  const lazy = table === 'none' && !pretty && one(p, 'filter') === undefined;
   const entries = lazy ? [] : ct.entries().filter(show);
-  if (p.options.has('pretty')) for (const l of prettyLines(entries)) out.line(l);
+  if (pretty) for (const l of prettyLines(entries)) out.line(l);
   else switch (table) {
     case 'proc': for (const s of entries) out.line(formatProc(s)); break;
     case 'conntrack': for (const s of entries) out.line(formatConntrack(s)); break;
@@ -303,7 +322,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
     default: break;
   }
   if (expect !== 'off') for (const x of ct.expectations()) out.line(expect === 'proc' ? formatExpectProc(x) : formatExpectConntrack(x));
-  if (p.options.has('stats')) out.line(formatStats(ct.stats));
+  if (p.options.has('stats')) out.line(json ? JSON.stringify({ stats: ct.stats }) : formatStats(ct.stats));
   out.flush();
   const saveTo = one(p, 'save-state');
   if (saveTo !== undefined) saveStateFile(ct, saveTo, ctOpts);
