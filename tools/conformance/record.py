@@ -355,6 +355,7 @@ def tx_packets(dev='v0'):
 
 
 STRIP_ID = re.compile(r' id=(\d+)$')
+HELPER_LOG = re.compile(r'^nf_ct_[A-Za-z0-9_-]+: dropping packet: .* IN= OUT= ')
 TIMEOUT_FIELD = re.compile(r'^(\S+\s+\d+\s+\S+\s+\d+\s+)(\d+)')
 
 
@@ -573,6 +574,12 @@ class Recorder:
             state, direction, logs, raws = 'none', None, [], []
             nstate = 0
             for line in klines:
+                if HELPER_LOG.match(line):
+                    # nf_ct_helper_log() logs with no devices ("IN= OUT="): a helper's NF_DROP.
+                    # (Only this recorder attaches helpers, so the line is ours.)
+                    logs.append(line.split(' IN= ', 1)[0].split(': ', 1)[1].rstrip())
+                    raws.append(line)
+                    continue
                 if f'IN={tun} ' not in line:
                     continue
                 if line.startswith(tag + ' '):
