@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Conntrack, type ConntrackEvent } from '../../src/conntrack.js';
 import { formatConntrack } from '../../src/format/conntrack.js';
+import { formatExpectConntrack, formatExpectProc } from '../../src/format/expect.js';
 import { formatProc } from '../../src/format/proc.js';
 import { readCapture } from '../../src/io/capture-reader.js';
 
@@ -17,6 +18,10 @@ export interface GoldenPacket {
   dir: string | null;
   log: string[];
   events: string[];
+  /** `conntrack -E expect` lines this packet caused (recorded since helpers were added) */
+  expectEvents?: string[];
+  /** it got a ct state but never left (a helper's NF_DROP); recorded since helpers were added */
+  dropped?: boolean;
 }
 
 export interface Golden {
@@ -25,6 +30,10 @@ export interface Golden {
   packets: GoldenPacket[];
   table: string[];
   stats: Record<string, number>;
+  /** /proc/net/nf_conntrack_expect after the last packet (sorted), when recorded */
+  expectTable?: string[];
+  /** the helpers the recorder attached */
+  helpers?: string[];
 }
 
 export interface ScenarioInfo {
@@ -34,20 +43,31 @@ export interface ScenarioInfo {
   needsWindowTracking?: boolean;
   needsDefrag?: boolean;
   needsProtocol?: string;
+  /** kernel helpers attached for this scenario (ftp, ftp:2121, tftp) */
+  helpers?: string[];
   /** ctscope is known to disagree with the kernel on this scenario (one line why) until src/ is fixed */
   knownDifference?: string;
 }
 
 /** Replays a capture and collects what the golden file records. */
-export function replayForGolden(pcap: Uint8Array, sysctls: Record<string, number>): Omit<Golden, 'scenario' | 'sysctls'> {
-  const ct = new Conntrack({ sysctl: sysctls });
-  const packets: GoldenPacket[] = [];
+export function replayForGolden(
+  pcap: Uint8Array,
+  sysctls: Record<string, number>,
+  helpers: readonly string[] = [],
+): Omit<Golden, 'scenario' | 'sysctls'> & { packets: Array<GoldenPacket & { expectEvents: string[]; dropped: boolean }>; expectTable: string[] } {
+  const ct = new Conntrack({ sysctl: sysctls, helpers });
+  const packets: Array<GoldenPacket & { expectEvents: string[]; dropped: boolean }> = [];
   let current: string[] = [];
+  let currentExp: string[] = [];
   ct.on('event', (e: ConntrackEvent) => {
     current.push(formatConntrack(e.entry, { event: e.type, ...(e.protoinfo ? {} : { noProtoinfo: true }) }));
   });
+  ct.onExpect((type, x) => {
+    currentExp.push(formatExpectConntrack(x, type));
+  });
   readCapture(pcap, (f) => {
     current = [];
+    currentExp = [];
     const r = ct.processFrame(f);
     packets.push({
       frame: f.index,
@@ -55,9 +75,16 @@ export function replayForGolden(pcap: Uint8Array, sysctls: Record<string, number
       dir: r.ctstateName === 'invalid' || r.ctstateName === 'untracked' || r.skip !== null ? null : r.dirName,
       log: r.reasons(),
       events: current,
+      expectEvents: currentExp,
+      dropped: r.outcome === 'dropped',
     });
   });
-  return { packets, table: ct.entries().map((s) => formatProc(s)), stats: ct.stats };
+  return {
+    packets,
+    table: ct.entries().map((s) => formatProc(s)),
+    stats: ct.stats,
+    expectTable: ct.expectations().map((x) => formatExpectProc(x)),
+  };
 }
 
 /** A line with its numeric timeout column replaced, and the timeout. */
@@ -85,8 +112,8 @@ function eventTimeoutColumn(line: string): number {
 }
 
 /** Differences as "frame N: kernel said X, ctscope said Y" lines (empty = agreement). */
-export function compareWithGolden(golden: Golden, pcap: Uint8Array): string[] {
-  const ours = replayForGolden(pcap, golden.sysctls);
+export function compareWithGolden(golden: Golden, pcap: Uint8Array, helpers: readonly string[] = golden.helpers ?? []): string[] {
+  const ours = replayForGolden(pcap, golden.sysctls, helpers);
   const diffs: string[] = [];
   if (ours.packets.length !== golden.packets.length) {
     diffs.push(`packet count: kernel saw ${golden.packets.length}, ctscope ${ours.packets.length}`);
@@ -106,12 +133,33 @@ export function compareWithGolden(golden: Golden, pcap: Uint8Array): string[] {
     if (ke.length !== o.events.length || ke.some((l, j) => !sameWithin1s(l, o.events[j]!, eventTimeoutColumn(l)))) {
       diffs.push(`${f}: kernel events ${JSON.stringify(ke)}, ctscope events ${JSON.stringify(o.events)}`);
     }
+    if (k.expectEvents !== undefined) {
+      // `[NEW] 300 proto=…`: the timeout is the second word
+      const kx = k.expectEvents;
+      if (kx.length !== o.expectEvents.length || kx.some((l, j) => !sameWithin1s(l, o.expectEvents[j]!, 1))) {
+        diffs.push(`${f}: kernel expect events ${JSON.stringify(kx)}, ctscope expect events ${JSON.stringify(o.expectEvents)}`);
+      }
+    }
+    // Only where helpers are attached: without them the kernel's only post-conntrack drops are
+    // routing ones (TTL 1, multicast) that ctscope does not model.
+    if (k.dropped !== undefined && helpers.length > 0 && k.dropped !== o.dropped) {
+      diffs.push(`${f}: kernel ${k.dropped ? 'dropped' : 'passed'} it after conntrack, ctscope ${o.dropped ? 'dropped' : 'passed'} it`);
+    }
   }
   const byEntry = (a: string, b: string): number => (splitTimeout(a, 4).text < splitTimeout(b, 4).text ? -1 : 1);
   const kt = [...golden.table].sort(byEntry);
   const ot = [...ours.table].sort(byEntry);
   if (kt.length !== ot.length || kt.some((l, j) => !sameWithin1s(l, ot[j]!, 4))) {
     diffs.push(`table: kernel ${JSON.stringify(kt)}, ctscope ${JSON.stringify(ot)}`);
+  }
+  if (golden.expectTable !== undefined) {
+    // `300 l3proto = 2 proto=6 …`: the timeout is the first word
+    const byExp = (a: string, b: string): number => (splitTimeout(a, 0).text < splitTimeout(b, 0).text ? -1 : 1);
+    const kx = [...golden.expectTable].sort(byExp);
+    const ox = [...ours.expectTable].sort(byExp);
+    if (kx.length !== ox.length || kx.some((l, j) => !sameWithin1s(l, ox[j]!, 0))) {
+      diffs.push(`expectation table: kernel ${JSON.stringify(kx)}, ctscope ${JSON.stringify(ox)}`);
+    }
   }
   for (const key of ['invalid', 'error', 'drop', 'early_drop', 'insert_failed']) {
     const kv = golden.stats[key] ?? 0;

@@ -37,7 +37,7 @@ try {
       failed++;
       continue;
     }
-    const diffs = compareWithGolden(loadJson<Golden>(path), new Uint8Array(readFileSync(join(scenarioDir, `${s.name}.pcap`))));
+    const diffs = compareWithGolden(loadJson<Golden>(path), new Uint8Array(readFileSync(join(scenarioDir, `${s.name}.pcap`))), s.helpers ?? []);
     const why = expectedToDiffer(s);
     if (diffs.length === 0) {
       agree++;
