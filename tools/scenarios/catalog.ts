@@ -29,6 +29,7 @@ import {
 } from '../lib/packet-builder.js';
 import { LINKTYPE_ETHERNET } from '../lib/pcap-writer.js';
 import { windowCorpus } from './window-corpus.js';
+import { protocolScenarios } from './protocols-corpus.js';
 
 export interface ScenarioPacket {
   tMs: number;
@@ -45,6 +46,8 @@ export interface Scenario {
   needsProtocol?: string;
   /** ctscope is known to disagree with the kernel here (one line why), until src/ is fixed */
   knownDifference?: string;
+  /** kernel helpers to attach (nft ct helper in the recorder, the helpers option in ctscope): ftp, ftp:2121, tftp */
+  helpers?: string[];
   linktype?: number;
   example?: string;
   packets: ScenarioPacket[];
@@ -1108,6 +1111,7 @@ export function ALL_SCENARIOS(): Scenario[] {
     ...icmp6Scenarios(),
     ...ipv6Scenarios(),
     ...otherScenarios(),
+    ...protocolScenarios(),
     interleaved(),
     tutorialTelnet(),
   ];

@@ -50,6 +50,7 @@ function main(argv: string[]): void {
     if (s.needsDefrag) m.needsDefrag = true;
     if (s.needsProtocol) m.needsProtocol = s.needsProtocol;
     if (s.knownDifference) m.knownDifference = s.knownDifference;
+    if (s.helpers) m.helpers = s.helpers;
     m.packets = s.packets.length;
     manifest.push(m);
   }
