@@ -3,6 +3,7 @@
  * kernel would show. stdout carries only what was asked for; warnings and the
  * summary go to stderr.
  */
+import { captureErrorExit } from './capture-errors.js';
 import { Conntrack, type ConntrackEvent } from '../conntrack.js';
 import { CTSTATE_NAMES } from '../core/consts.js';
 import { R_BAD_CHECKSUM } from '../core/reasons.js';
@@ -228,12 +229,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
     try {
       reportInvalid(bytes, ctOpts, invalid === 'json', out);
     } catch (e) {
-      if (e instanceof CaptureError) {
-        out.flush();
-        out.stderr(`ctscope: ${file === '-' ? 'stdin' : file}${e.offset > 0 ? ` at offset ${e.offset}` : ''}: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
+      return captureErrorExit(out, file, e);
     }
     if (table === 'none' && !p.options.has('stats')) {
       out.flush();
@@ -291,13 +287,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
       return true;
     });
   } catch (e) {
-    if (e instanceof CaptureError) {
-      out.flush();
-      const where = e.offset > 0 ? ` at offset ${e.offset}` : '';
-      out.stderr(`ctscope: ${file === '-' ? 'stdin' : file}${where}: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    return captureErrorExit(out, file, e);
   } finally {
     source.close();
   }

@@ -14,7 +14,7 @@ export function crc32c(buf: Uint8Array, off: number, len: number, zeroAt = -1): 
   let c = 0xffffffff;
   const end = off + len;
   for (let i = off; i < end; i++) {
-    const b = i >= zeroAt && i < zeroAt + 4 ? 0 : buf[i]!;
+    const b = zeroAt >= 0 && i >= zeroAt && i < zeroAt + 4 ? 0 : buf[i]!;
     c = TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
   }
   return ~c >>> 0;

@@ -1,3 +1,4 @@
+import { crc32c as crc32cOf } from '../../src/packet/crc32c.js';
 /**
  * Packet builder for conformance scenarios: raw IPv4/IPv6 packets (no link layer) with correct
  * (or deliberately corrupted) IP, TCP, UDP, UDP-Lite, ICMP and ICMPv6 checksums.
@@ -471,21 +472,9 @@ export function gre(ip: IpSpec, inner: Uint8Array, opts: { protocolType?: number
   return ipPacket(ip, PROTO.GRE, concat(h, inner));
 }
 
-// CRC32c for SCTP
-const CRC32C_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
+/** CRC32c for SCTP (the kernel checks it on every recorded scenario). */
 export function crc32c(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const x of b) c = (CRC32C_TABLE[(c ^ x) & 0xff]! ^ (c >>> 8)) >>> 0;
-  return (c ^ 0xffffffff) >>> 0;
+  return crc32cOf(b, 0, b.length);
 }
 
 export interface SctpChunk {

@@ -4,6 +4,7 @@
  * filters and -o formats) answered from the table a replayed capture leaves, with
  * conntrack's stdout, stderr summary lines, error messages and exit codes.
  */
+import { captureErrorExit } from '../capture-errors.js';
 import { readFileSync } from 'node:fs';
 import { Conntrack, type ConntrackEvent } from '../../conntrack.js';
 import { SysctlError } from '../../core/sysctl.js';
@@ -12,7 +13,6 @@ import type { ConnSnapshot } from '../../format/snapshot.js';
 import { formatXmlFlow, XML_FOOTER, XML_HEADER } from '../../format/xml.js';
 import { formatSave } from '../../format/save.js';
 import { openCapture } from '../../node/capture-source.js';
-import { CaptureError } from '../../io/errors.js';
 import type { Output } from '../output.js';
 import { ConntrackExit, PROGNAME, VERSION_TEXT, parseConntrackArgs, type ConntrackRequest } from './args.js';
 import { entryIsTuple, entryMatches } from './filter.js';
@@ -243,13 +243,7 @@ export async function conntrackCommand(argv: readonly string[], out: Output): Pr
       return true;
     });
   } catch (e) {
-    if (e instanceof CaptureError) {
-      out.flush();
-      const where = e.offset > 0 ? ` at offset ${e.offset}` : '';
-      out.stderr(`ctscope: ${file === '-' ? 'stdin' : file}${where}: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    return captureErrorExit(out, file, e);
   }
   if (own.at !== undefined && t0 >= 0) ct.advance(t0 + own.at);
 
