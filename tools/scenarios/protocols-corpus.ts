@@ -23,6 +23,8 @@ import {
   type IpSpec,
 } from '../lib/packet-builder.js';
 import type { Scenario, ScenarioPacket } from './catalog.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const C4 = '192.168.1.5';
 const S4 = '192.168.1.35';
@@ -647,6 +649,41 @@ function greScenarios(): Scenario[] {
   return out;
 }
 
+// ------------------------------------------------------------------------------------------------
+// A real session: vsftpd and tnftp in two namespaces, captured with tcpdump on the client's veth
+// by test/conformance/ftp-session.test.ts (CTSCOPE_FTP_CAPTURE_OUT). Stored as raw IP.
+
+function capturedVsftpdSession(): Scenario {
+  const path = fileURLToPath(new URL('../../../tools/scenarios/captures/vsftpd-session.pcap', import.meta.url));
+  const buf = readFileSync(path);
+  const le = buf.readUInt32LE(0) === 0xa1b2c3d4 || buf.readUInt32LE(0) === 0xa1b23c4d;
+  const nano = buf.readUInt32LE(0) === 0xa1b23c4d || buf.readUInt32BE(0) === 0xa1b23c4d;
+  const u32 = (o: number): number => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  if (u32(20) !== 1) throw new Error(`${path}: expected an Ethernet capture`);
+  const packets: ScenarioPacket[] = [];
+  let t0: number | null = null;
+  for (let off = 24; off + 16 <= buf.length; ) {
+    const sec = u32(off);
+    const frac = u32(off + 4);
+    const incl = u32(off + 8);
+    const frame = buf.subarray(off + 16, off + 16 + incl);
+    off += 16 + incl;
+    if (frame.readUInt16BE(12) !== 0x0800) continue;
+    const ip = frame.subarray(14);
+    const us = sec * 1e6 + (nano ? Math.floor(frac / 1000) : frac);
+    t0 ??= us;
+    packets.push({ tMs: (us - t0) / 1000, data: new Uint8Array(ip.subarray(0, ip.readUInt16BE(2))), fromClient: ip[15] === 1 });
+  }
+  return {
+    name: 'ftp_vsftpd_session',
+    description: 'A real vsftpd session captured with tcpdump (tnftp client): PASV, PORT and EPSV transfers, all RELATED (checksums unfinished by veth offload: nf_conntrack_checksum=0)',
+    sysctls: { 'net.netfilter.nf_conntrack_checksum': 0 },
+    helpers: ['ftp'],
+    needsProtocol: 'ftp',
+    packets,
+  };
+}
+
 /** Where ctscope disagrees with the recorded kernel (reported; src/ to fix). */
 const USE_COUNT = "the master's use= counts each live RELATED child (kernel 3 with one child), ctscope always prints use=2";
 const HELPER_DROP_STAT = 'a helper NF_DROP (partial matching) does not count in conntrack -S drop in the kernel (0), ctscope counts 1';
@@ -667,9 +704,10 @@ const KNOWN: Record<string, string> = {
   tftp_read_ipv6: USE_COUNT,
   tftp_write: USE_COUNT,
   tftp_rrq_retransmit: USE_COUNT,
+  ftp_vsftpd_session: USE_COUNT,
 };
 
 export function protocolScenarios(): Scenario[] {
-  const all = [...ftpScenarios(), ...tftpScenarios(), ...fragmentScenarios(), ...sctpScenarios(), ...greScenarios()];
+  const all = [...ftpScenarios(), capturedVsftpdSession(), ...tftpScenarios(), ...fragmentScenarios(), ...sctpScenarios(), ...greScenarios()];
   return all.map((s) => (KNOWN[s.name] !== undefined ? { ...s, knownDifference: KNOWN[s.name] } : s));
 }
