@@ -7,12 +7,16 @@
 import type { ConntrackHelper, HelperRule } from './helper.js';
 import { makeFtpHelper } from './ftp.js';
 import { tftpHelper } from './tftp.js';
+import { ircHelper } from './irc.js';
+import { saneHelper } from './sane.js';
+import { amandaHelper } from './amanda.js';
 import { SysctlError } from '../core/sysctl.js';
 
 const ftp = makeFtpHelper(false);
 const ftpLoose = { ...makeFtpHelper(true), name: 'ftp' };
 
-export const HELPERS: Readonly<Record<string, ConntrackHelper>> = { ftp, 'ftp-loose': ftpLoose, tftp: tftpHelper };
+export const HELPERS: Readonly<Record<string, ConntrackHelper>> = { ftp, 'ftp-loose': ftpLoose, tftp: tftpHelper,
+  irc: ircHelper, sane: saneHelper, amanda: amandaHelper };
 
 /** Rules from `--helper` specs (errors name the bad spec). */
 export function helperRules(specs: readonly string[], automatic: boolean): HelperRule[] {
@@ -30,7 +34,7 @@ export function helperRules(specs: readonly string[], automatic: boolean): Helpe
     }
   }
   if (automatic) {
-    for (const h of [ftp, tftpHelper]) for (const port of h.ports) rules.push({ helper: h, protonum: h.protonum, port });
+    for (const h of [ftp, tftpHelper, ircHelper, saneHelper, amandaHelper]) for (const port of h.ports) rules.push({ helper: h, protonum: h.protonum, port });
   }
   return rules;
 }
