@@ -723,13 +723,15 @@ def normalise(result):
     """What must be identical between two recordings."""
     strip_to = re.compile(r'^((?:\S+\s+\d+\s+)?\S+\s+\d+\s+)\d+ ')
     ev_to = re.compile(r'^(\s*\[\w+\]\s+\S+\s+\d+\s+)\d+ ')
+    exp_to = re.compile(r'^(\s*\[\w+\]\s+)\d+ ')  # expectation events: `[NEW] 300 proto=...`
     return {
-        'packets': [{k: (v if k != 'events' else [ev_to.sub(r'\1T ', e) for e in v])
+        'packets': [{k: ([ev_to.sub(r'\1T ', e) for e in v] if k == 'events' else
+                         [exp_to.sub(r'\1T ', e) for e in v] if k == 'expectEvents' else v)
                      for k, v in fr.items() if k not in ('wallOffset', 'eventIds')} for fr in result['packets']],
         'table': [strip_to.sub(r'\1T ', l) for l in result['table']],
         'conntrackL': [strip_to.sub(r'\1T ', l) for l in result['conntrackL']],
         'stats': result['stats'],
-        'expectEvents': result['expectEvents'],
+        'expectEvents': [exp_to.sub(r'\1T ', e) for e in result['expectEvents']],
         'expectTable': [re.sub(r'^\d+ ', 'T ', l) for l in result.get('expectTable', [])],
     }
 
