@@ -214,7 +214,7 @@ function ftpScenarios(): Scenario[] {
   {
     const b = new P({
       name: 'ftp_two_port_commands',
-      description: 'Two PORT commands before any data connection: two expectations, both used (active mode, two transfers)',
+      description: 'Two PORT commands before any data connection: FTP allows one expectation, the second replaces the first (only the later port is RELATED)',
       ...ftp,
     });
     const c = tcpConv(C4, 40185, S4, 21);
@@ -279,7 +279,7 @@ function ftpScenarios(): Scenario[] {
     out.push(b.done());
   }
   {
-    const b = new P({ name: 'ftp_pasv_lowercase_and_spaces', description: 'Replies and commands are matched case-insensitively: "port" in lower case is RELATED too', ...ftp });
+    const b = new P({ name: 'ftp_pasv_lowercase_and_spaces', description: 'Commands are matched case-insensitively: "port" in lower case creates the expectation too', ...ftp });
     const c = tcpConv(C4, 40240, S4, 21);
     control(b, c, [...LOGIN, ['c', `port ${portArg(C4, 40241)}\r\n`], ['s', '200 PORT command successful.\r\n']]);
     dataConn(b, tcpConv(S4, 20, C4, 40241, 7000000, 8000000));
