@@ -211,7 +211,7 @@ export class Conntrack {
       reply: tuple(base + TUPLE_WORDS, 1),
       mark: t.mark[conn]!,
       zone: meta >>> 16,
-      use: 2,
+      use: 2 + (e.helpers?.childCount(conn) ?? 0),
       id: t.id[conn]!,
       helper: e.helpers?.helperOf(conn)?.name ?? null,
       ...(protonum === IPPROTO_GRE ? { extra: { greTimeout: t.pw[conn * PROTO_WORDS]!, greStreamTimeout: t.pw[conn * PROTO_WORDS + 1]! } } : {}),

@@ -10,7 +10,7 @@ import {
   AF_INET, AF_INET6, CTSTATE_ESTABLISHED, CTSTATE_INVALID, CTSTATE_NEW, CTSTATE_RELATED, CTSTATE_SKIPPED,
   CTSTATE_UNTRACKED, IP_CT_DIR_REPLY, IPCT_DESTROY, IPCT_NEW, IPCT_REPLY, IPPROTO_ICMP, IPPROTO_ICMPV6,
   IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, IPS_CONFIRMED, IPS_DYING, IPS_EXPECTED, IPS_FIXED_TIMEOUT,
-  IPS_SEEN_REPLY, NF_ACCEPT, NF_REPEAT, IPPROTO_SCTP, IPPROTO_GRE,
+  IPS_SEEN_REPLY, NF_ACCEPT, NF_REPEAT, IPPROTO_SCTP, IPPROTO_GRE, IPS_ASSURED,
 } from './consts.js';
 import { PacketResult, MAX_REASONS } from './packet-result.js';
 import {
@@ -20,6 +20,7 @@ import {
 import { makeSysctls, type Sysctls } from './sysctl.js';
 import { Stats } from './stats.js';
 import { ConnTable } from '../table/conn-table.js';
+import { MAX_CHAINLEN_SPAN, MIN_CHAINLEN, NF_CT_EVICTION_RANGE, TABLE_FULL_MESSAGE } from './early-drop.js';
 import { PacketMeta, decodeIp, IP_OK, IP_DROP_REASONS } from '../packet/ip.js';
 import { icmpChecksumOk, l4ChecksumOk } from '../packet/l4-checksum.js';
 import { TUPLE_WORDS, T_META, T_PORTS, addrEquals, copyTuple, loadAddr } from '../tuple/tuple.js';
@@ -90,11 +91,23 @@ export class ConntrackEngine implements TrackerContext {
   private readonly listeners: EventListener[] = [];
   /** The packet being processed counts in the entry's counters once (refresh or kill). */
   private pktDir = 0;
+  /** Nodes of the chain early drop is scanning (grows to the longest chain met). */
+  private chainScratch = new Int32Array(64);
+  /** Deterministic stand-in for get_random_u32_below() of the chain-length limit. */
+  private chainRnd: number;
+  /**
+   * Set when a packet was dropped because the table was full: the kernel's gc
+   * worker then runs in early-drop mode (see README, Full tables).
+   */
+  gcEarlyDrop = false;
 
   constructor(options: EngineOptions = {}) {
     this.sysctl = makeSysctls(options.sysctl, options.profile);
     this.zone = options.zone ?? 0;
-    this.table = new ConnTable(options.initialCapacity ?? 1024, options.hashSeed ?? randomSeed());
+    const seed = options.hashSeed ?? randomSeed();
+    this.table = new ConnTable(options.initialCapacity ?? 1024, seed);
+    this.table.setBuckets(this.sysctl.nf_conntrack_buckets);
+    this.chainRnd = (seed ^ 0x9e3779b9) >>> 0;
     const rules = helperRules(options.helpers ?? [], this.sysctl.nf_conntrack_helper !== 0);
     this.helpers = rules.length === 0 ? null : new HelperSupport(this.table, rules, () => this.sysctl.nf_conntrack_expect_max,
       (conn, id) => this.table.isConfirmed(conn) && this.table.id[conn] === id && !(this.table.status[conn]! & IPS_DYING));
@@ -232,6 +245,12 @@ export class ConntrackEngine implements TrackerContext {
           this.invalid(r);
           return;
         }
+        // __nf_conntrack_alloc(): past nf_conntrack_max, evict or drop the packet.
+        const max = this.sysctl.nf_conntrack_max;
+        if (max !== 0 && this.table.count + 1 > max && !this.earlyDrop(tp)) {
+          this.tableFull(r);
+          return;
+        }
         idx = this.table.alloc();
         const base = this.table.tupleBase(idx, 0);
         copyTuple(this.table.tuples, base, tp, 0);
@@ -285,8 +304,7 @@ export class ConntrackEngine implements TrackerContext {
       if (this.helpers !== null && this.helpers.help(idx, dir, ctstate === CTSTATE_ESTABLISHED, this.meta, this.nowMs) !== NF_ACCEPT) {
         r.dropped = true;
         r.helperMessage = this.helpers.dropMessage;
-        if (r.helperMessage !== null) this.log(R_HELPER);
-        this.stats.drop++;
+        if (r.helperMessage !== null) this.log(R_HELPER); // (not a conntrack -S drop: that counter is nf_conntrack_in's)
         if (!confirmed) {
           this.discardUnconfirmed(idx);
           r.conn = -1;
@@ -294,7 +312,16 @@ export class ConntrackEngine implements TrackerContext {
         return;
       }
       if (!confirmed) {
-        // __nf_conntrack_confirm(): insert both tuples, deliver NEW with what was cached.
+        // __nf_conntrack_confirm(): a chain past its length limit refuses the entry.
+        if (this.chainTooLong(idx)) {
+          this.stats.chaintoolong++;
+          this.stats.insert_failed++;
+          r.dropped = true;
+          r.conn = -1;
+          this.discardUnconfirmed(idx);
+          return;
+        }
+        // Insert both tuples, deliver NEW with what was cached.
         t.status[idx] = t.status[idx]! | IPS_CONFIRMED;
         t.confirm(idx);
         this.emit(EVENT_NEW, idx, this.events | IPCT_NEW);
@@ -304,6 +331,72 @@ export class ConntrackEngine implements TrackerContext {
       return;
     }
     this.invalid(r);
+  }
+
+  /**
+   * early_drop(): scans up to NF_CT_EVICTION_RANGE chains from the new tuple's
+   * bucket and, in the first chain holding any, kills every entry that is not
+   * ASSURED (DESTROY now, counted in early_drop). An expired entry met on the
+   * way is reaped (none survives advance() here). True when something went.
+   */
+  private earlyDrop(tp: Uint32Array): boolean {
+    const t = this.table;
+    const hsize = t.kernelBuckets;
+    let bucket = t.bucketOf(tp, 0);
+    for (let i = 0; i < NF_CT_EVICTION_RANGE; i++) {
+      if (i > 0) bucket = (bucket + 1) % hsize;
+      const len = t.chainLength(bucket);
+      if (len === 0) continue;
+      if (len > this.chainScratch.length) this.chainScratch = new Int32Array(len * 2);
+      const nodes = this.chainScratch;
+      const n = t.chainNodes(bucket, nodes);
+      let drops = 0;
+      for (let k = 0; k < n; k++) {
+        const idx = nodes[k]! >> 1;
+        // Both tuples of one entry may share the chain: the second visit finds it gone.
+        if (!t.isConfirmed(idx)) continue;
+        if (t.deadline[idx]! <= this.nowMs) {
+          this.destroy(idx, t.deadline[idx]!);
+          continue;
+        }
+        const st = t.status[idx]!;
+        if (st & (IPS_ASSURED | IPS_DYING)) continue;
+        this.destroy(idx, this.nowMs);
+        drops++;
+      }
+      if (drops > 0) {
+        this.stats.early_drop += drops;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Nothing could be evicted: the packet is dropped before it gets an entry (NF_DROP, stat drop). */
+  private tableFull(r: PacketResult): void {
+    this.gcEarlyDrop = true;
+    this.stats.drop++;
+    r.ctstate = CTSTATE_NEW;
+    r.dir = -1;
+    r.conn = -1;
+    r.dropped = true;
+    r.helperMessage = TABLE_FULL_MESSAGE;
+    this.log(R_HELPER);
+  }
+
+  /**
+   * The chain-length check of __nf_conntrack_confirm(): a chain (original or
+   * reply bucket) already holding more than max_chainlen + 1 nodes refuses the
+   * entry; max_chainlen is drawn in [50, 80) per confirmation.
+   */
+  private chainTooLong(idx: number): boolean {
+    const t = this.table;
+    const b0 = t.chainLength(t.bucketOf(t.tuples, t.tupleBase(idx, 0)));
+    const b1 = t.chainLength(t.bucketOf(t.tuples, t.tupleBase(idx, 1)));
+    if (b0 < MIN_CHAINLEN + 2 && b1 < MIN_CHAINLEN + 2) return false;
+    this.chainRnd = (Math.imul(this.chainRnd, 1664525) + 1013904223) >>> 0;
+    const maxChainlen = MIN_CHAINLEN + (this.chainRnd % MAX_CHAINLEN_SPAN);
+    return b0 > maxChainlen + 1 || b1 > maxChainlen + 1;
   }
 
   /** An entry that never got confirmed is freed, with whatever a helper attached to it. */

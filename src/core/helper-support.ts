@@ -22,6 +22,9 @@ export class HelperSupport implements HelperContext {
   readonly expectations: ExpectTable;
   /** Helpers attached to entries, by table slot. */
   private readonly attached = new Map<number, Attached>();
+  /** Expected entries and their master (a child holds a reference on its master: use=). */
+  private readonly masterOf = new Map<number, number>();
+  private readonly children = new Map<number, number>();
   meta!: PacketMeta;
   nowMs = 0;
   /** The message of a helper that dropped the current packet. */
@@ -30,6 +33,11 @@ export class HelperSupport implements HelperContext {
   constructor(readonly table: ConnTable, private readonly rules: readonly HelperRule[], expectMax: () => number,
     private readonly isAlive: (conn: number, id: number) => boolean) {
     this.expectations = new ExpectTable(expectMax);
+  }
+
+  /** Live expected entries whose master is `conn` (each holds a reference: /proc's use= grows). */
+  childCount(conn: number): number {
+    return this.children.get(conn) ?? 0;
   }
 
   helperOf(conn: number): ConntrackHelper | null {
@@ -49,6 +57,8 @@ export class HelperSupport implements HelperContext {
     if (exp !== null) {
       t.status[conn] = t.status[conn]! | IPS_EXPECTED;
       t.mark[conn] = t.mark[exp.master]!;
+      this.masterOf.set(conn, exp.master);
+      this.children.set(exp.master, (this.children.get(exp.master) ?? 0) + 1);
       return exp;
     }
     const proto = t.tuples[base + T_META]! & 0xff;
@@ -76,6 +86,14 @@ export class HelperSupport implements HelperContext {
   /** The entry is gone (or was never confirmed): its helper data and expectations go with it. */
   forget(conn: number, nowMs: number): void {
     this.attached.delete(conn);
+    const master = this.masterOf.get(conn);
+    if (master !== undefined) {
+      this.masterOf.delete(conn);
+      const n = (this.children.get(master) ?? 1) - 1;
+      if (n > 0) this.children.set(master, n);
+      else this.children.delete(master);
+    }
+    this.children.delete(conn);
     if (this.expectations.count > 0) this.expectations.removeMaster(conn, nowMs);
   }
 

@@ -573,24 +573,22 @@ export function tcpPacket(ctx: TrackerContext, idx: number, dir: number, confirm
       // Closing already: the tuple may be in use again, skip the checks.
       if (tcpCanEarlyDrop(oldState)) return afterWindow(ctx, idx, dir, index, oldState, newState);
       const peerFlags = pw[b + (1 - dir) * 5 + TD_SCALE_FLAGS]! >>> 8;
-      const established = oldState === TCP_CONNTRACK_ESTABLISHED;
+      // nf_conntrack_tcp_established(): ESTABLISHED *and* ASSURED.
+      const established = oldState === TCP_CONNTRACK_ESTABLISHED && (t.status[idx]! & IPS_ASSURED) !== 0;
       if (peerFlags & IP_CT_TCP_FLAG_MAXACK_SET && lastIndex(pw, b) !== TCP_SYN_SET) {
         const seq = seg.seq;
         const peerMaxack = pw[b + (1 - dir) * 5 + TD_MAXACK]!;
-        // SEQ 0 outside ESTABLISHED most likely answers a SYN we let through.
-        if (!(seq === 0 && !established)) {
-          if (before(seq, peerMaxack) && !ctx.sysctl.nf_conntrack_tcp_ignore_invalid_rst) {
-            ctx.log(R_TCP_INVALID_RST);
-            return -NF_ACCEPT;
-          }
-          if (established && seq !== peerMaxack) {
-            // A RST right after this side's last data ("a train") is fine;
-            // otherwise keep the state and wait for a possible challenge ACK.
-            if (!(lastIndex(pw, b) === TCP_ACK_SET && lastDir(pw, b) === dir && seq === pw[b + LAST_END])) {
-              newState = oldState;
-            }
-          }
+        // SEQ 0 outside an established connection most likely answers a SYN we let through.
+        if (seq === 0 && !established) break;
+        if (before(seq, peerMaxack) && !ctx.sysctl.nf_conntrack_tcp_ignore_invalid_rst) {
+          ctx.log(R_TCP_INVALID_RST);
+          return -NF_ACCEPT;
         }
+        if (!established || seq === peerMaxack) break;
+        // A RST right after this side's last data ("a train") is fine;
+        // otherwise keep the state and wait for a possible challenge ACK.
+        if (lastIndex(pw, b) === TCP_ACK_SET && lastDir(pw, b) === dir && seq === pw[b + LAST_END]) break;
+        newState = oldState;
       }
       const status = t.status[idx]!;
       const li = lastIndex(pw, b);

@@ -684,28 +684,8 @@ function capturedVsftpdSession(): Scenario {
   };
 }
 
-/** Where ctscope disagrees with the recorded kernel (reported; src/ to fix). */
-const USE_COUNT = "the master's use= counts each live RELATED child (kernel 3 with one child), ctscope always prints use=2";
-const HELPER_DROP_STAT = 'a helper NF_DROP (partial matching) does not count in conntrack -S drop in the kernel (0), ctscope counts 1';
-const KNOWN: Record<string, string> = {
-  ftp_active_port: USE_COUNT,
-  ftp_passive_pasv: USE_COUNT,
-  ftp_eprt_ipv6: USE_COUNT,
-  ftp_epsv_ipv6: USE_COUNT,
-  ftp_epsv_ipv4: USE_COUNT,
-  ftp_port_split_command: `${HELPER_DROP_STAT}; ${USE_COUNT}`,
-  ftp_port_split_in_numbers: HELPER_DROP_STAT,
-  ftp_two_data_connections: USE_COUNT,
-  ftp_two_port_commands: USE_COUNT,
-  ftp_port_2121: USE_COUNT,
-  ftp_first_line_port: USE_COUNT,
-  ftp_pasv_lowercase_and_spaces: USE_COUNT,
-  tftp_read: USE_COUNT,
-  tftp_read_ipv6: USE_COUNT,
-  tftp_write: USE_COUNT,
-  tftp_rrq_retransmit: USE_COUNT,
-  ftp_vsftpd_session: USE_COUNT,
-};
+/** Where ctscope disagrees with the recorded kernel (none left). */
+const KNOWN: Record<string, string> = {};
 
 export function protocolScenarios(): Scenario[] {
   const all = [...ftpScenarios(), capturedVsftpdSession(), ...tftpScenarios(), ...fragmentScenarios(), ...sctpScenarios(), ...greScenarios()];
