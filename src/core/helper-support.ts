@@ -62,9 +62,10 @@ export class HelperSupport implements HelperContext {
       return exp;
     }
     const proto = t.tuples[base + T_META]! & 0xff;
+    const family = ((t.tuples[base + T_META]! >>> 8) & 0xff) === 2 ? 4 : 6;
     const dport = t.tuples[base + T_PORTS]! & 0xffff;
     for (const r of this.rules) {
-      if (r.protonum === proto && r.port === dport) {
+      if (r.protonum === proto && r.port === dport && (r.helper.families?.includes(family) ?? true)) {
         this.attached.set(conn, { helper: r.helper, state: r.helper.createState() });
         break;
       }
@@ -105,7 +106,7 @@ export class HelperSupport implements HelperContext {
 
   private currentHelper: ConntrackHelper | null = null;
 
-  expect(master: number, l3num: number, protonum: number, src: Uint32Array, srcBase: number,
+  expect(master: number, l3num: number, protonum: number, src: Uint32Array | null, srcBase: number,
     dst: Uint32Array, dstBase: number, dport: number, cls: number): Expectation | ExpectRefusal {
     const h = this.currentHelper!;
     const policy = h.policies[cls]!;
@@ -113,8 +114,10 @@ export class HelperSupport implements HelperContext {
     const mask = new Uint32Array(TUPLE_WORDS);
     const alen = l3num === 2 ? 1 : 4;
     for (let i = 0; i < alen; i++) {
-      tuple[i] = src[srcBase + i]!;
-      mask[i] = 0xffffffff;
+      if (src !== null) {
+        tuple[i] = src[srcBase + i]!;
+        mask[i] = 0xffffffff;
+      }
       tuple[4 + i] = dst[dstBase + i]!;
     }
     for (let i = 4; i < 8; i++) mask[i] = 0xffffffff;

@@ -24,9 +24,10 @@ export interface HelperContext {
   readonly nowMs: number;
   /**
    * nf_ct_expect_init + nf_ct_expect_related: expect a connection from `src`
-   * (any port) to `dst`:`dport` (addresses as 4 words like tuples), of class `cls`.
+   * (any port; any address when `src` is null) to `dst`:`dport` (addresses as 4
+   * words like tuples), of class `cls`.
    */
-  expect(master: number, l3num: number, protonum: number, src: Uint32Array, srcBase: number,
+  expect(master: number, l3num: number, protonum: number, src: Uint32Array | null, srcBase: number,
     dst: Uint32Array, dstBase: number, dport: number, cls: number): Expectation | ExpectRefusal;
   /** nf_ct_helper_log(): the kernel logs "nf_ct_NAME: dropping packet: TEXT". */
   logDrop(text: string): void;
@@ -37,6 +38,8 @@ export interface ConntrackHelper {
   readonly protonum: number;
   /** Well-known ports (for nf_conntrack_helper=1 and `--helper NAME`). */
   readonly ports: readonly number[];
+  /** Address families it is registered for (IRC: IPv4 only). Defaults to both. */
+  readonly families?: readonly (4 | 6)[];
   readonly policies: readonly ExpectPolicy[];
   /** Per-entry private data (struct nf_conn_help's data). */
   createState(): object;

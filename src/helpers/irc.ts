@@ -12,9 +12,8 @@
  * connection from any address and port to the announced address:port and
  * ends the search. The kernel registers this helper for IPv4 only.
  */
-import { NF_ACCEPT, NF_DROP, IPPROTO_TCP, AF_INET } from '../core/consts.js';
+import { NF_ACCEPT, NF_DROP, IPPROTO_TCP } from '../core/consts.js';
 import type { ConntrackHelper, HelperContext } from './helper.js';
-import type { Expectation, ExpectRefusal } from '../expect/expectations.js';
 
 /** MAX_SEARCH_SIZE: only this much of a segment's payload is searched. */
 const MAX_SEARCH_SIZE = 4095;
@@ -32,14 +31,6 @@ const LF = 10;
 /** The module parameters' defaults: max_dcc_channels and dcc_timeout. */
 export const IRC_MAX_DCC_CHANNELS = 8;
 export const IRC_DCC_TIMEOUT = 300;
-
-interface IrcState {
-  /**
-   * Expectations this entry announced, for the any-source stand-in below
-   * (not kernel state: the kernel needs none for IRC).
-   */
-  mine: Expectation[];
-}
 
 /** Payload reader: offsets relative to the start of the TCP payload. */
 interface Payload {
@@ -124,43 +115,19 @@ function dotted(a: number): string {
 /** An optional HelperContext extension for net_warn_ratelimited() messages (not drops). */
 type WarnCapable = HelperContext & { warn?(text: string): void };
 
-const zeroAddr = new Uint32Array(4);
-
-/**
- * nf_ct_expect_init() with no source address (saddr NULL: from anywhere) and
- * nf_ct_expect_related(). HelperContext.expect() always fixes the source
- * address, so this stands in for the missing "any source" form: the
- * expectation is added with source 0.0.0.0 under a full mask and then its
- * source mask is cleared, which is what the kernel stores. So that an
- * identical announcement from this entry replaces the older one (as the kernel
- * does) instead of clashing with it, this entry's expectations get their full
- * mask back while the new one is added.
- */
-function expectFromAnySource(ctx: HelperContext, s: IrcState, conn: number, l3num: number,
-  dst: Uint32Array, dstBase: number, dport: number): Expectation | ExpectRefusal {
-  s.mine = s.mine.filter((e) => e.deadlineMs > ctx.nowMs);
-  for (const e of s.mine) e.mask[0] = 0xffffffff;
-  const r = ctx.expect(conn, l3num, IPPROTO_TCP, zeroAddr, 0, dst, dstBase, dport, 0);
-  if (typeof r !== 'string') s.mine.push(r);
-  for (const e of s.mine) {
-    for (let i = 0; i < 4; i++) e.mask[i] = 0;
-  }
-  return r;
-}
-
 export const ircHelper: ConntrackHelper = {
   name: 'irc',
   protonum: IPPROTO_TCP,
   ports: [6667],
+  families: [4], // nf_conntrack_irc registers for AF_INET only
   policies: [{ name: '', maxExpected: IRC_MAX_DCC_CHANNELS, timeoutSec: IRC_DCC_TIMEOUT }],
-  createState: (): IrcState => ({ mine: [] }),
-  help(ctx: HelperContext, conn: number, dir: number, established: boolean, st: object): number {
+  createState: () => ({}),
+  help(ctx: HelperContext, conn: number, dir: number, established: boolean): number {
     if (dir === 1) return NF_ACCEPT; // from the IRC server
     if (!established) return NF_ACCEPT; // until there's been traffic both ways
     const t = ctx.table;
     const orig = t.tupleBase(conn, 0);
     const l3num = (t.tuples[orig + 9]! >>> 8) & 0xff;
-    if (l3num !== AF_INET) return NF_ACCEPT; // registered for AF_INET only
     const m = ctx.meta;
     const l4 = m.l4Off;
     if (l4 + 20 > m.end) return NF_ACCEPT; // not a full TCP header
@@ -203,7 +170,7 @@ export const ircHelper: ConntrackHelper = {
           continue;
         }
         const reply = t.tupleBase(conn, 1 - dir);
-        const r = expectFromAnySource(ctx, st as IrcState, conn, l3num, t.tuples, reply + 4, dcc.port);
+        const r = ctx.expect(conn, l3num, IPPROTO_TCP, null, 0, t.tuples, reply + 4, dcc.port, 0);
         if (typeof r === 'string') {
           ctx.logDrop('cannot add expectation');
           return NF_DROP;
