@@ -687,7 +687,32 @@ function capturedVsftpdSession(): Scenario {
 /** Where ctscope disagrees with the recorded kernel (none left). */
 const KNOWN: Record<string, string> = {};
 
+/** IRC DCC (nf_conntrack_irc.c): the client announces address:port in a PRIVMSG; anyone may connect. */
+function ircScenarios(): Scenario[] {
+  const out: Scenario[] = [];
+  const irc = { helpers: ['irc'], needsProtocol: 'irc' };
+  const dccIp = (a: string): number => a.split('.').reduce((n, x) => n * 256 + Number(x), 0);
+  const session = (name: string, description: string, announced: string, meta: Partial<Scenario>, port = 45000): Scenario => {
+    const b = new P({ name, description, ...meta });
+    const c = tcpConv(C4, 40400, S4, 6667);
+    control(b, c, [
+      ['s', ':irc.example NOTICE * :*** Looking up your hostname\r\n'],
+      ['c', 'NICK alice\r\nUSER alice 0 * :Alice\r\n'],
+      ['s', ':irc.example 001 alice :Welcome\r\n'],
+      ['c', `PRIVMSG bob :\x01DCC SEND notes.txt ${dccIp(announced)} ${port} 1200\x01\r\n`],
+    ]);
+    b.p(c.ack('c'));
+    // Bob connects from a host the helper never saw: the expectation's source is any.
+    dataConn(b, tcpConv(O4, 41000, C4, port, 7000000, 8000000));
+    return b.done();
+  };
+  out.push(session('irc_dcc_send', 'IRC DCC SEND: the announced port is expected from anyone (RELATED)', C4, irc));
+  out.push(session('irc_dcc_forged', 'IRC DCC SEND announcing another host: not followed (the connection is NEW)', '10.0.9.8', irc));
+  out.push(session('irc_no_helper', 'IRC DCC without the helper: the DCC connection is NEW', C4, {}));
+  return out;
+}
+
 export function protocolScenarios(): Scenario[] {
-  const all = [...ftpScenarios(), capturedVsftpdSession(), ...tftpScenarios(), ...fragmentScenarios(), ...sctpScenarios(), ...greScenarios()];
+  const all = [...ftpScenarios(), capturedVsftpdSession(), ...tftpScenarios(), ...ircScenarios(), ...fragmentScenarios(), ...sctpScenarios(), ...greScenarios()];
   return all.map((s) => (KNOWN[s.name] !== undefined ? { ...s, knownDifference: KNOWN[s.name] } : s));
 }
