@@ -14,6 +14,13 @@
  * Mirrors nf_conntrack_core.c: one nf_conn holds tuplehash[ORIGINAL] and
  * tuplehash[REPLY]; both go into the same table, and a lookup returns the
  * direction it matched (NF_CT_DIRECTION). Nothing here allocates per packet.
+ *
+ * Beside the open-addressing hash (ctscope's own lookup structure) the table
+ * keeps the kernel's: nf_conntrack_buckets chains of tuplehash nodes, each
+ * node added at the head of its chain on confirmation (newest first) and
+ * unlinked on removal. Lookups never use them; early drop (which scans the
+ * chains from the new tuple's bucket) and the chain-length limit at
+ * confirmation do, so both behave as with the kernel's chained hash.
  */
 import { TUPLE_WORDS, hashTuple, tupleEquals } from '../tuple/tuple.js';
 
@@ -21,6 +28,15 @@ import { TUPLE_WORDS, hashTuple, tupleEquals } from '../tuple/tuple.js';
 export const PROTO_WORDS = 16;
 
 const NO_SLOT = 0;
+
+/** The kernel rounds nf_conntrack_buckets up to a page of hlist heads (4096 / 8). */
+export const BUCKET_ROUND = 512;
+
+/** The bucket count the kernel actually allocates for a requested nf_conntrack_buckets. */
+export function roundBuckets(n: number): number {
+  const want = Math.max(1, Math.floor(n));
+  return Math.ceil(want / BUCKET_ROUND) * BUCKET_ROUND;
+}
 
 export class ConnTable {
   capacity = 0;
@@ -67,6 +83,16 @@ export class ConnTable {
   private heapPos = new Int32Array(0);
   private heapSize = 0;
 
+  // Kernel hash chains. Node = idx << 1 | dir. chainHead: first node + 1, 0 = empty
+  // (a fresh array is an empty table: no page is touched until used). chainNext:
+  // next node or -1; chainPrev: previous node or -1; nodeBucket: the node's bucket.
+  private hsize = 0;
+  private chainHead = new Int32Array(0);
+  private chainLen = new Uint32Array(0);
+  private chainNext = new Int32Array(0);
+  private chainPrev = new Int32Array(0);
+  private nodeBucket = new Int32Array(0);
+
   /**
    * `seed` keys the tuple hash (pass a random one against collision flooding);
    * `idSeed` starts the conntrack id sequence, which stays deterministic.
@@ -75,6 +101,44 @@ export class ConnTable {
     this.seed = seed >>> 0;
     this.nextId = idSeed;
     this.grow(Math.max(16, initialCapacity));
+    this.setBuckets(BUCKET_ROUND);
+  }
+
+  /**
+   * nf_conntrack_buckets: resizes the kernel chains (rounded up as the kernel
+   * does) and rehashes every confirmed entry into them, oldest first.
+   */
+  setBuckets(requested: number): void {
+    const hsize = roundBuckets(requested);
+    this.hsize = hsize;
+    this.chainHead = new Int32Array(hsize);
+    this.chainLen = new Uint32Array(hsize);
+    for (const idx of this.entries()) {
+      this.chainAdd(idx, 0);
+      this.chainAdd(idx, 1);
+    }
+  }
+
+  /** Number of kernel hash buckets (nf_conntrack_buckets after rounding). */
+  get kernelBuckets(): number {
+    return this.hsize;
+  }
+
+  /** The kernel bucket of the tuple at t[base..] (reciprocal_scale of its hash). */
+  bucketOf(t: Uint32Array, base: number): number {
+    return Math.floor((hashTuple(t, base, this.seed) * this.hsize) / 4294967296);
+  }
+
+  /** Number of tuplehash nodes chained in a kernel bucket. */
+  chainLength(bucket: number): number {
+    return this.chainLen[bucket]!;
+  }
+
+  /** Copies a bucket's nodes (idx << 1 | dir), head first, into `out`; returns how many. */
+  chainNodes(bucket: number, out: Int32Array): number {
+    let n = 0;
+    for (let v = this.chainHead[bucket]! - 1; v >= 0 && n < out.length; v = this.chainNext[v]!) out[n++] = v;
+    return n;
   }
 
   /** Reserves an entry (an unconfirmed nf_conn). */
@@ -124,6 +188,9 @@ export class ConnTable {
     if ((this.count + 1) * 4 > this.slots.length) this.rehash(this.slots.length * 2);
     this.insertSlot(idx, 0);
     this.insertSlot(idx, 1);
+    // __nf_conntrack_hash_insert(): original first, then reply, each at its chain's head.
+    this.chainAdd(idx, 0);
+    this.chainAdd(idx, 1);
     this.live[idx] = 2;
     this.count++;
     this.heapPush(idx);
@@ -133,6 +200,8 @@ export class ConnTable {
   remove(idx: number): void {
     this.removeSlot(idx, 0);
     this.removeSlot(idx, 1);
+    this.chainDel((idx << 1) | 0);
+    this.chainDel((idx << 1) | 1);
     this.heapRemove(idx);
     this.count--;
     this.free(idx);
@@ -231,6 +300,28 @@ export class ConnTable {
     return this.slots.length;
   }
 
+  private chainAdd(idx: number, dir: number): void {
+    const node = (idx << 1) | dir;
+    const b = this.bucketOf(this.tuples, this.tupleBase(idx, dir));
+    const head = this.chainHead[b]! - 1;
+    this.chainNext[node] = head;
+    this.chainPrev[node] = -1;
+    if (head >= 0) this.chainPrev[head] = node;
+    this.chainHead[b] = node + 1;
+    this.nodeBucket[node] = b;
+    this.chainLen[b] = this.chainLen[b]! + 1;
+  }
+
+  private chainDel(node: number): void {
+    const prev = this.chainPrev[node]!;
+    const next = this.chainNext[node]!;
+    const b = this.nodeBucket[node]!;
+    if (prev < 0) this.chainHead[b] = next + 1;
+    else this.chainNext[prev] = next;
+    if (next >= 0) this.chainPrev[next] = prev;
+    this.chainLen[b] = this.chainLen[b]! - 1;
+  }
+
   private insertSlot(idx: number, dir: number): void {
     const base = this.tupleBase(idx, dir);
     const mask = this.slotMask;
@@ -315,6 +406,14 @@ export class ConnTable {
     this.aux = f64(this.aux);
     this.live = u8(this.live);
     this.heapPos = i32(this.heapPos);
+    const nodes = (old: Int32Array): Int32Array<ArrayBuffer> => {
+      const a = new Int32Array(capacity * 2);
+      a.set(old.subarray(0, n * 2));
+      return a;
+    };
+    this.chainNext = nodes(this.chainNext);
+    this.chainPrev = nodes(this.chainPrev);
+    this.nodeBucket = nodes(this.nodeBucket);
     // The heap holds at most `count` <= highWater nodes.
     const heap = new Int32Array(capacity);
     heap.set(this.heap.subarray(0, this.heapSize));
