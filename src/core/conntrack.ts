@@ -20,7 +20,7 @@ import {
 import { makeSysctls, type Sysctls } from './sysctl.js';
 import { Stats } from './stats.js';
 import { ConnTable } from '../table/conn-table.js';
-import { MAX_CHAINLEN_SPAN, MIN_CHAINLEN, NF_CT_EVICTION_RANGE, TABLE_FULL_MESSAGE } from './early-drop.js';
+import { CHAINS_LOAD, MAX_CHAINLEN_SPAN, MIN_CHAINLEN, NF_CT_EVICTION_RANGE, TABLE_FULL_MESSAGE } from './early-drop.js';
 import { PacketMeta, decodeIp, IP_OK, IP_DROP_REASONS } from '../packet/ip.js';
 import { icmpChecksumOk, l4ChecksumOk } from '../packet/l4-checksum.js';
 import { TUPLE_WORDS, T_META, T_PORTS, addrEquals, copyTuple, loadAddr } from '../tuple/tuple.js';
@@ -341,6 +341,7 @@ export class ConntrackEngine implements TrackerContext {
    */
   private earlyDrop(tp: Uint32Array): boolean {
     const t = this.table;
+    t.ensureChains();
     const hsize = t.kernelBuckets;
     let bucket = t.bucketOf(tp, 0);
     for (let i = 0; i < NF_CT_EVICTION_RANGE; i++) {
@@ -391,12 +392,14 @@ export class ConntrackEngine implements TrackerContext {
    */
   private chainTooLong(idx: number): boolean {
     const t = this.table;
-    const b0 = t.chainLength(t.bucketOf(t.tuples, t.tupleBase(idx, 0)));
-    const b1 = t.chainLength(t.bucketOf(t.tuples, t.tupleBase(idx, 1)));
-    if (b0 < MIN_CHAINLEN + 2 && b1 < MIN_CHAINLEN + 2) return false;
+    // Until the chains are built, the load is too low for any chain to near the
+    // limit: 2 nodes per entry over the buckets, below CHAINS_LOAD on average.
+    if (!t.chainsOn && 2 * (t.count + 1) < CHAINS_LOAD * t.kernelBuckets) return false;
+    const longest = this.table.longestChainFor(idx);
+    if (longest < MIN_CHAINLEN + 2) return false;
     this.chainRnd = (Math.imul(this.chainRnd, 1664525) + 1013904223) >>> 0;
-    const maxChainlen = MIN_CHAINLEN + (this.chainRnd % MAX_CHAINLEN_SPAN);
-    return b0 > maxChainlen + 1 || b1 > maxChainlen + 1;
+    const maxChainlen = MIN_CHAINLEN + ((this.chainRnd >>> 8) % MAX_CHAINLEN_SPAN);
+    return longest > maxChainlen + 1;
   }
 
   /** An entry that never got confirmed is freed, with whatever a helper attached to it. */

@@ -22,6 +22,12 @@ export const NF_CT_EVICTION_RANGE = 8;
 /** The chain-length limit at confirmation is MIN_CHAINLEN + random below MAX_CHAINLEN_SPAN. */
 export const MIN_CHAINLEN = 50;
 export const MAX_CHAINLEN_SPAN = 30;
+/**
+ * Average tuplehash nodes per bucket from which ctscope keeps the kernel chains
+ * for the length check. Below it, a chain of MIN_CHAINLEN + 2 nodes is
+ * practically impossible with a seeded hash (Poisson tail under 1e-20 per bucket).
+ */
+export const CHAINS_LOAD = 8;
 /** The kernel's warning when a packet is dropped because the table is full (init_net). */
 export const TABLE_FULL_MESSAGE = 'nf_conntrack: table full, dropping packet';
 

@@ -92,6 +92,10 @@ export class ConnTable {
   private chainNext = new Int32Array(0);
   private chainPrev = new Int32Array(0);
   private nodeBucket = new Int32Array(0);
+  /** Buckets of an unconfirmed entry, computed by longestChainFor() and reused by confirm(). */
+  private pendIdx = -1;
+  private pendB0 = 0;
+  private pendB1 = 0;
 
   /**
    * `seed` keys the tuple hash (pass a random one against collision flooding);
@@ -101,21 +105,44 @@ export class ConnTable {
     this.seed = seed >>> 0;
     this.nextId = idSeed;
     this.grow(Math.max(16, initialCapacity));
-    this.setBuckets(BUCKET_ROUND);
+    this.hsize = BUCKET_ROUND;
   }
 
   /**
-   * nf_conntrack_buckets: resizes the kernel chains (rounded up as the kernel
-   * does) and rehashes every confirmed entry into them, oldest first.
+   * True while the kernel chains are kept. They are built on first need (the
+   * table is full, or loaded enough for a chain to near the length limit) and
+   * kept from then on; until then confirm/remove pay nothing for them. Built
+   * late or kept all along, they hold the same nodes in the same order (newest
+   * first), since nodes only ever join at the head when their entry is confirmed.
+   */
+  get chainsOn(): boolean {
+    return this.chainHead.length !== 0;
+  }
+
+  /**
+   * nf_conntrack_buckets: the kernel's bucket count (rounded up as the kernel
+   * does); chains already built are rebuilt for it.
    */
   setBuckets(requested: number): void {
-    const hsize = roundBuckets(requested);
-    this.hsize = hsize;
-    this.chainHead = new Int32Array(hsize);
-    this.chainLen = new Uint32Array(hsize);
+    this.hsize = roundBuckets(requested);
+    if (this.chainsOn) {
+      this.chainHead = new Int32Array(0);
+      this.ensureChains();
+    }
+  }
+
+  /** Builds the kernel chains from every confirmed entry, oldest first (no-op once built). */
+  ensureChains(): void {
+    if (this.chainsOn) return;
+    this.chainHead = new Int32Array(this.hsize);
+    this.chainLen = new Uint32Array(this.hsize);
+    this.chainNext = new Int32Array(this.capacity * 2);
+    this.chainPrev = new Int32Array(this.capacity * 2);
+    this.nodeBucket = new Int32Array(this.capacity * 2);
+    this.pendIdx = -1;
     for (const idx of this.entries()) {
-      this.chainAdd(idx, 0);
-      this.chainAdd(idx, 1);
+      this.chainAdd(idx, 0, this.bucketOf(this.tuples, this.tupleBase(idx, 0)));
+      this.chainAdd(idx, 1, this.bucketOf(this.tuples, this.tupleBase(idx, 1)));
     }
   }
 
@@ -129,9 +156,25 @@ export class ConnTable {
     return Math.floor((hashTuple(t, base, this.seed) * this.hsize) / 4294967296);
   }
 
-  /** Number of tuplehash nodes chained in a kernel bucket. */
+  /** Number of tuplehash nodes chained in a kernel bucket (chains built). */
   chainLength(bucket: number): number {
     return this.chainLen[bucket]!;
+  }
+
+  /**
+   * The longer of the two chains an unconfirmed entry's tuples would join (the
+   * buckets are kept for its confirm()).
+   */
+  longestChainFor(idx: number): number {
+    this.ensureChains();
+    const b0 = this.bucketOf(this.tuples, this.tupleBase(idx, 0));
+    const b1 = this.bucketOf(this.tuples, this.tupleBase(idx, 1));
+    this.pendIdx = idx;
+    this.pendB0 = b0;
+    this.pendB1 = b1;
+    const l0 = this.chainLen[b0]!;
+    const l1 = this.chainLen[b1]!;
+    return l0 > l1 ? l0 : l1;
   }
 
   /** Copies a bucket's nodes (idx << 1 | dir), head first, into `out`; returns how many. */
@@ -174,6 +217,7 @@ export class ConnTable {
 
   /** Releases an entry; it must not be in the hash. */
   free(idx: number): void {
+    if (this.pendIdx === idx) this.pendIdx = -1;
     this.live[idx] = 0;
     this.heapPos[idx] = this.freeHead;
     this.freeHead = idx;
@@ -189,8 +233,12 @@ export class ConnTable {
     this.insertSlot(idx, 0);
     this.insertSlot(idx, 1);
     // __nf_conntrack_hash_insert(): original first, then reply, each at its chain's head.
-    this.chainAdd(idx, 0);
-    this.chainAdd(idx, 1);
+    if (this.chainsOn) {
+      if (this.pendIdx !== idx) this.longestChainFor(idx);
+      this.chainAdd(idx, 0, this.pendB0);
+      this.chainAdd(idx, 1, this.pendB1);
+      this.pendIdx = -1;
+    }
     this.live[idx] = 2;
     this.count++;
     this.heapPush(idx);
@@ -200,8 +248,10 @@ export class ConnTable {
   remove(idx: number): void {
     this.removeSlot(idx, 0);
     this.removeSlot(idx, 1);
-    this.chainDel((idx << 1) | 0);
-    this.chainDel((idx << 1) | 1);
+    if (this.chainsOn) {
+      this.chainDel((idx << 1) | 0);
+      this.chainDel((idx << 1) | 1);
+    }
     this.heapRemove(idx);
     this.count--;
     this.free(idx);
@@ -300,9 +350,8 @@ export class ConnTable {
     return this.slots.length;
   }
 
-  private chainAdd(idx: number, dir: number): void {
+  private chainAdd(idx: number, dir: number, b: number): void {
     const node = (idx << 1) | dir;
-    const b = this.bucketOf(this.tuples, this.tupleBase(idx, dir));
     const head = this.chainHead[b]! - 1;
     this.chainNext[node] = head;
     this.chainPrev[node] = -1;
@@ -407,6 +456,7 @@ export class ConnTable {
     this.live = u8(this.live);
     this.heapPos = i32(this.heapPos);
     const nodes = (old: Int32Array): Int32Array<ArrayBuffer> => {
+      if (old.length === 0) return new Int32Array(0);
       const a = new Int32Array(capacity * 2);
       a.set(old.subarray(0, n * 2));
       return a;
