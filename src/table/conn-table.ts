@@ -230,8 +230,11 @@ export class ConnTable {
   /** Inserts both tuples and the deadline (__nf_conntrack_hash_insert + confirmation). */
   confirm(idx: number): void {
     if ((this.count + 1) * 4 > this.slots.length) this.rehash(this.slots.length * 2);
-    this.insertSlot(idx, 0);
+    // Reply first: when both tuples are equal (a host talking to itself on one
+    // port) the kernel's lookup meets the reply node first (it was added last, at
+    // the chain's head); linear probing finds the first inserted.
     this.insertSlot(idx, 1);
+    this.insertSlot(idx, 0);
     // __nf_conntrack_hash_insert(): original first, then reply, each at its chain's head.
     if (this.chainsOn) {
       if (this.pendIdx !== idx) this.longestChainFor(idx);
@@ -339,6 +342,53 @@ export class ConnTable {
     for (let i = 0; i < k; i++) out[i] = sorted[i]! % 0x200000;
     out.length = k;
     return out;
+  }
+
+  /**
+   * Consistency check (tests and the fuzzer; O(table)): both tuples of every
+   * confirmed entry are found through the hash in their direction, the count,
+   * the timers and the kernel chains agree, and no entry is past `nowMs`.
+   * Returns what is wrong, or null.
+   */
+  verify(nowMs: number): string | null {
+    let confirmed = 0;
+    for (let i = 0; i < this.highWater; i++) {
+      if (this.live[i] !== 2) continue;
+      confirmed++;
+      for (let dir = 0; dir < 2; dir++) {
+        const e = this.lookup(this.tuples, this.tupleBase(i, dir));
+        // Equal tuples both ways (a host talking to itself on one port) find the first one.
+        const same = tupleEquals(this.tuples, this.tupleBase(i, 0), this.tuples, this.tupleBase(i, 1));
+        if (e !== ((i << 1) | dir) && !(same && e >> 1 === i)) return `entry ${i} dir ${dir}: lookup gives ${e}`;
+      }
+      if (this.deadline[i]! <= nowMs) return `entry ${i} expired at ${this.deadline[i]} but is still there at ${nowMs}`;
+      const p = this.heapPos[i]!;
+      if (p < 0 || p >= this.heapSize || this.heap[p] !== i) return `entry ${i} is not in the timer heap`;
+      if (this.heapKey[p]! > this.deadline[i]!) return `entry ${i}: timer key after its deadline`;
+    }
+    if (confirmed !== this.count) return `count ${this.count} != ${confirmed} confirmed entries`;
+    if (this.heapSize !== this.count) return `heap holds ${this.heapSize} for ${this.count} entries`;
+    let slots = 0;
+    for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== NO_SLOT) slots++;
+    if (slots !== 2 * this.count) return `${slots} hash slots for ${this.count} entries`;
+    if (this.chainsOn) {
+      let nodes = 0;
+      for (let b = 0; b < this.hsize; b++) {
+        let n = 0;
+        let prev = -1;
+        for (let v = this.chainHead[b]! - 1; v >= 0; v = this.chainNext[v]!) {
+          if (this.live[v >> 1] !== 2) return `bucket ${b}: node of unconfirmed entry ${v >> 1}`;
+          if (this.nodeBucket[v] !== b || this.chainPrev[v] !== prev) return `bucket ${b}: bad links at node ${v}`;
+          if (this.bucketOf(this.tuples, this.tupleBase(v >> 1, v & 1)) !== b) return `node ${v} in the wrong bucket ${b}`;
+          prev = v;
+          if (++n > 2 * this.count) return `bucket ${b}: chain loops`;
+        }
+        if (n !== this.chainLen[b]) return `bucket ${b}: length ${this.chainLen[b]} for ${n} nodes`;
+        nodes += n;
+      }
+      if (nodes !== 2 * this.count) return `${nodes} chained nodes for ${this.count} entries`;
+    }
+    return null;
   }
 
   tupleBase(idx: number, dir: number): number {

@@ -226,3 +226,21 @@ test('--stats-every: counters and table size at each boundary of capture time', 
   assert.ok(j.stats['drop']! > 0);
   assert.match(statsLine(ct, 1767225600.5, false), /^\[1767225600\.500000\]\tcount=500 /);
 });
+
+test('an entry whose two tuples are equal: later packets match its reply direction, as the kernel\'s chain order gives', () => {
+  const ct = new Conntrack({ hashSeed: 5 });
+  const pkt = floodBytes({ kind: 'udp', packets: 0 }); // just a pcap header
+  void pkt;
+  const ip = new Uint8Array([0x45, 0, 0, 32, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 1, 0x13, 0x88, 0x13, 0x88, 0, 12, 0, 0, 1, 2, 3, 4]);
+  let s = 0;
+  for (let i = 0; i < 20; i += 2) s += (ip[i]! << 8) | ip[i + 1]!;
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  ip[10] = (~s >> 8) & 0xff;
+  ip[11] = ~s & 0xff;
+  const r1 = ct.processPacket(ip, 100, 101);
+  assert.equal(r1.ctstateName, 'new');
+  const r2 = ct.processPacket(ip, 101, 101);
+  assert.equal(r2.ctstateName, 'established');
+  assert.equal(r2.dirName, 'reply');
+  assert.equal(ct.engine.table.verify(ct.engine.nowMs), null);
+});
