@@ -25,11 +25,12 @@ function stamp(timeSec: number): string {
 export function statsLine(ct: Conntrack, timeSec: number, json: boolean): string {
   const max = ct.sysctl.nf_conntrack_max;
   if (json) return JSON.stringify({ ts: timeSec, count: ct.count, max, stats: ct.stats });
-  return `[${stamp(timeSec)}]\tcount=${ct.count} max=${max} ${formatStats(ct.stats).replace(/\s+$/, '')}`;
+  return `[${stamp(timeSec)}]\tcount=${ct.count} max=${max} ${formatStats(ct.stats).trim().replace(/\s+/g, ' ')}`;
 }
 
 export class StatsTicker {
-  private next = NaN;
+  private first = NaN;
+  private k = 1;
 
   /** `interval` seconds of capture time; `emit` gets each line. */
   constructor(
@@ -46,14 +47,17 @@ export class StatsTicker {
    * a line for every boundary up to and including `ts`.
    */
   before(ts: number): void {
-    if (Number.isNaN(this.next)) {
-      this.next = ts + this.interval;
+    if (Number.isNaN(this.first)) {
+      this.first = ts;
       return;
     }
-    while (ts >= this.next) {
-      this.ct.advance(this.next);
-      this.emit(statsLine(this.ct, this.next, this.json));
-      this.next += this.interval;
+    for (;;) {
+      // Boundaries from the first packet, to the microsecond (no drift from repeated adds).
+      const at = Math.round((this.first + this.k * this.interval) * 1e6) / 1e6;
+      if (ts < at) return;
+      this.ct.advance(at);
+      this.emit(statsLine(this.ct, at, this.json));
+      this.k++;
     }
   }
 }
