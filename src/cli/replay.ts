@@ -25,6 +25,7 @@ import {
   FollowTicker, SummaryCollector, entryFilter, loadStateOr, onInterruptPrint, openFlows, prettyLines, saveStateFile,
 } from './conntrack/replay-hooks.js';
 import { attachIpfix } from './conntrack/ipfix-hook.js';
+import { StatsTicker } from './stats-every.js';
 import { readFileSync, statSync } from 'node:fs';
 
 function fileSize(file: string): number | null {
@@ -62,6 +63,7 @@ export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   summary: { kind: 'flag' },
   at: { kind: 'value' },
   stats: { kind: 'flag' },
+  'stats-every': { kind: 'value' },
   sysctl: { kind: 'value', repeat: true },
   helper: { kind: 'value', repeat: true },
   expect: { kind: 'optional' },
@@ -99,6 +101,8 @@ Output (stdout carries only what you ask for; warnings and the summary go to std
                        capture into memory. No table unless --table is given.
   --at SECONDS         print the table as it was SECONDS after the first packet, then stop
   --stats              the conntrack -S counters
+  --stats-every SECONDS  the counters and the table size (count=, max=) every SECONDS of
+                       capture time, each as the table was at that instant
   --pretty             an aligned, coloured table (the default on a terminal when no --table is
                        given; colour only on a terminal; NO_COLOR honoured)
   --json               JSON lines for everything asked for (--table, --packets, --events,
@@ -253,6 +257,9 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
     });
   }
 
+  const statsEvery = nonNegative('stats-every', one(p, 'stats-every'));
+  if (statsEvery === 0) throw new UsageError('bad value for --stats-every: 0 (want seconds > 0)');
+  const statsTicker = statsEvery === undefined ? undefined : new StatsTicker(ct, statsEvery, json, (l) => out.line(l));
   const progress = new Progress(file === '-' ? null : fileSize(file), process.stderr.isTTY === true && !p.options.has('quiet'));
   const order = new PacketOrder((info) => out.line(packets === 'json' ? JSON.stringify(info) : packetText(info, t0)));
   const counts = new Float64Array(CTSTATE_NAMES.length);
@@ -274,6 +281,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
         throw new CaptureError(`unsupported link type ${frame.linkType} (${linkTypeName(frame.linkType)})`, frame.fileOffset);
       }
       if ((++frames & 4095) === 0) progress.tick(frames, frame.fileOffset);
+      statsTicker?.before(ts);
       const r = ct.processFrame(frame);
       sum.observe(r, ts);
       follow?.tick(ts);

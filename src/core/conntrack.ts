@@ -15,12 +15,12 @@ import {
 import { PacketResult, MAX_REASONS } from './packet-result.js';
 import {
   REASON_ARGS, R_ICMP_BAD_CSUM, R_ICMP_INVALID_TYPE, R_ICMPV6_BAD_CSUM, R_ICMPV6_REDIRECT_NOOPT,
-  R_ICMPV6_REDIRECT_SADDR, R_ICMPV6_SHORT_REDIRECT, R_OUTER_DADDR4, R_OUTER_DADDR6, R_SHORT_PACKET, R_HELPER,
+  R_ICMPV6_REDIRECT_SADDR, R_ICMPV6_SHORT_REDIRECT, R_OUTER_DADDR4, R_OUTER_DADDR6, R_SHORT_PACKET, R_HELPER, R_TABLE_FULL,
 } from './reasons.js';
 import { makeSysctls, type Sysctls } from './sysctl.js';
 import { Stats } from './stats.js';
 import { ConnTable } from '../table/conn-table.js';
-import { CHAINS_LOAD, MAX_CHAINLEN_SPAN, MIN_CHAINLEN, NF_CT_EVICTION_RANGE, TABLE_FULL_MESSAGE } from './early-drop.js';
+import { CHAINS_LOAD, MAX_CHAINLEN_SPAN, MIN_CHAINLEN, NF_CT_EVICTION_RANGE } from './early-drop.js';
 import { PacketMeta, decodeIp, IP_OK, IP_DROP_REASONS } from '../packet/ip.js';
 import { icmpChecksumOk, l4ChecksumOk } from '../packet/l4-checksum.js';
 import { TUPLE_WORDS, T_META, T_PORTS, addrEquals, copyTuple, loadAddr } from '../tuple/tuple.js';
@@ -381,8 +381,7 @@ export class ConntrackEngine implements TrackerContext {
     r.dir = -1;
     r.conn = -1;
     r.dropped = true;
-    r.helperMessage = TABLE_FULL_MESSAGE;
-    this.log(R_HELPER);
+    this.log(R_TABLE_FULL);
   }
 
   /**

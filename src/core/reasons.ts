@@ -4,6 +4,7 @@
  * text only when printed.
  */
 import { TCP_CONNTRACK_NAMES } from '../proto/tcp-states.js';
+import { TABLE_FULL_MESSAGE } from './early-drop.js';
 
 export const R_TCP_TRUNCATED = 1;
 export const R_BAD_CHECKSUM = 2;
@@ -38,6 +39,8 @@ export const R_SCTP_VTAG = 30;
 export const R_SCTP_INVALID_STATE = 31;
 /** A helper's nf_ct_helper_log() text (PacketResult.helperMessage). */
 export const R_HELPER = 32;
+/** __nf_conntrack_alloc() found the table full and nothing to evict. */
+export const R_TABLE_FULL = 33;
 
 /** Numbers a message carries: at most 8 (two IPv6 addresses as 4 words each). */
 export const REASON_ARGS = 8;
@@ -94,6 +97,7 @@ export function formatReason(code: number, a: ArrayLike<number>, o: number): str
     case R_SCTP_BASIC_CHECKS: return `do_basic_checks failed. chunk num ${n(0)}, type ${n(1)}, len ${n(2)} flag ${n(3)}`;
     case R_SCTP_VTAG: return `verification tag check failed ${n(0).toString(16)} vs ${n(1).toString(16)} for dir ${n(2)}`;
     case R_SCTP_INVALID_STATE: return `Invalid, old_state ${n(0)}, dir ${n(1)}, type ${n(2)}`;
+    case R_TABLE_FULL: return TABLE_FULL_MESSAGE;
     default: return `unknown reason ${code}`;
   }
 }
