@@ -29,6 +29,7 @@ import { TUPLE_WORDS } from '../../src/tuple/tuple.js';
 import {
   PROTO, TcpConversation, filler, icmp, icmp6, icmpError, rawProto, udp, udplite, type Side,
 } from '../../tools/lib/packet-builder.js';
+import { mulberry32 } from '../../tools/lib/prng.js';
 
 const SCALE = Number(process.env['FUZZ_SCALE'] ?? '1') || 1;
 /** FUZZ_SEED=<n> shifts every seed (explore beyond the fixed runs; failures print the seed used). */
@@ -40,16 +41,6 @@ const LINK_TYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
 
 // ---- PRNG -----------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   readonly next: () => number;

@@ -23,6 +23,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
+import { concat } from '../lib/packet-builder.js';
 
 export const FLOOD_KINDS = ['syn', 'udp', 'scan-syn', 'scan-fin', 'scan-null', 'scan-xmas', 'icmp'] as const;
 export type FloodKind = (typeof FLOOD_KINDS)[number];
@@ -337,15 +338,7 @@ export function generateFlood(spec: FloodSpec, sink: (chunk: Uint8Array) => void
 export function floodBytes(spec: FloodSpec): Uint8Array {
   const parts: Uint8Array[] = [];
   generateFlood(spec, (c) => parts.push(c));
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concat(...parts);
 }
 
 function usage(): never {

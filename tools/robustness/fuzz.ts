@@ -28,6 +28,7 @@ import { Conntrack, type ConntrackOptions } from '../../src/conntrack.js';
 import { readCapture } from '../../src/io/capture-reader.js';
 import { writePcap } from '../lib/pcap-writer.js';
 import { floodBytes, FLOOD_KINDS } from '../floods/gen.js';
+import { mulberry32 } from '../lib/prng.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const scenarioDir = join(root, 'test', 'conformance', 'scenarios');
@@ -52,16 +53,6 @@ export function checkInvariants(ct: Conntrack): string | null {
   return null;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   readonly next: () => number;

@@ -5,17 +5,8 @@ import { CaptureError } from '../../../src/io/errors.js';
 import { createFrame } from '../../../src/io/frame.js';
 import { createLinkResult, decodeLink } from '../../../src/packet/link.js';
 import { buildPcap, buildPcapng, ethernet, ipv4Packet, ipv6Packet } from './build-capture.js';
+import { mulberry32 as rng } from '../../../tools/lib/prng.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeds: Uint8Array[] = [
   buildPcap({ records: [{ sec: 1, frac: 2, data: ethernet(0x0800, ipv4Packet(20)) }, { sec: 3, frac: 4, data: ethernet(0x86dd, ipv6Packet(5), [[0x8100, 1]]) }] }),

@@ -2,18 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TsConverter } from '../../../src/io/pcapng.js';
 import { createFrame } from '../../../src/io/frame.js';
+import { mulberry32 as rng } from '../../../tools/lib/prng.js';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function reference(base: 10 | 2, exp: number, ts: bigint): [bigint, bigint] {
   const u = base === 10 ? 10n ** BigInt(exp) : 1n << BigInt(exp);
