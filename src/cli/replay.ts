@@ -13,7 +13,7 @@ import { formatLegacy, formatProc } from '../format/proc.js';
 import { toJson } from '../format/json.js';
 import { CaptureError } from '../io/errors.js';
 import { isSupportedLinkType, linkTypeName } from '../packet/link.js';
-import { openCapture } from '../node/capture-source.js';
+import { openCapture, readWholeCapture } from '../node/capture-source.js';
 import { UsageError, choice, one, parseArgs, type OptionSpec } from './args.js';
 import { packetInfo, packetText } from './packet-line.js';
 import { Output } from './output.js';
@@ -26,24 +26,13 @@ import {
 } from './conntrack/replay-hooks.js';
 import { attachIpfix } from './conntrack/ipfix-hook.js';
 import { StatsTicker } from './stats-every.js';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 
 function fileSize(file: string): number | null {
   try {
     return statSync(file).size;
   } catch {
     return null;
-  }
-}
-
-/** The whole input in memory (for --invalid, which replays it more than once). */
-function readWhole(file: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(file === '-' ? 0 : file));
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? e);
-    throw new CaptureError(`cannot open ${file}: ${why}`, 0);
   }
 }
 
@@ -229,7 +218,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   });
 
   if (invalid !== 'off') {
-    const bytes = readWhole(file);
+    const bytes = readWholeCapture(file);
     try {
       reportInvalid(bytes, ctOpts, invalid === 'json', out);
     } catch (e) {

@@ -206,6 +206,19 @@ export function openCapture(path: string): CaptureSource {
   return new CaptureSource(path, fd, false);
 }
 
+/**
+ * The whole input in memory, for callers that replay it more than once (stdin
+ * too, for '-'); fails with the same one-line messages as openCapture().
+ */
+export function readWholeCapture(path: string): Uint8Array {
+  try {
+    return new Uint8Array(fs.readFileSync(path === '-' ? 0 : path));
+  } catch (e) {
+    const code = errCode(e);
+    throw new CaptureOpenError(`cannot open ${path}: ${describe(code, errText(e))}`, path, code);
+  }
+}
+
 /** openCapture(path) then forEach(onFrame). */
 export async function forEachFrame(
   path: string,

@@ -239,14 +239,20 @@ class Env:
     init_ns_fd = None
 
 
-def cleanup():
-    for p in Env.procs:
+def stop_procs(procs):
+    """Kill and reap helper processes (conntrack -E listeners), forgetting them globally too."""
+    for p in procs:
         try:
             p.kill()
             p.wait(timeout=2)
         except Exception:
             pass
-    Env.procs = []
+        if p in Env.procs:
+            Env.procs.remove(p)
+
+
+def cleanup():
+    stop_procs(list(Env.procs))
     if Env.init_ns_fd is not None:
         try:
             setns(Env.init_ns_fd)
@@ -691,14 +697,7 @@ class Recorder:
                 except OSError:
                     pass
         self.kmsg = self.counter = self.exp_counter = None
-        for p in self.procs:
-            try:
-                p.kill()
-                p.wait(timeout=2)
-            except Exception:
-                pass
-            if p in Env.procs:
-                Env.procs.remove(p)
+        stop_procs(self.procs)
         self.procs = []
         if self.tunfd is not None:
             os.close(self.tunfd)
