@@ -28,6 +28,7 @@ function which(cmd: string): boolean {
 }
 
 function whyNot(): string | null {
+  if (process.env.CTSCOPE_NO_KERNEL) return 'CTSCOPE_NO_KERNEL is set';
   if (process.getuid?.() !== 0) return 'not root';
   for (const cmd of ['vsftpd', 'ftp', 'tcpdump', 'ip', 'nft', 'conntrack', 'python3']) {
     if (!which(cmd)) return `${cmd} not installed (apt-get install -y vsftpd ftp tcpdump nftables conntrack iproute2)`;
