@@ -13,7 +13,6 @@
  */
 import { ConntrackEngine, EVENT_DESTROY, type EngineOptions } from './core/conntrack.js';
 import { IPCT_PROTOINFO, IPPROTO_GRE } from './core/consts.js';
-import { PROTO_WORDS } from './table/conn-table.js';
 import type { Expectation } from './expect/expectations.js';
 import type { ExpectSnapshot } from './format/expect.js';
 import { stateName } from './proto/l4proto.js';
@@ -196,25 +195,25 @@ export class Conntrack {
         ts.greKeyDst = w & 0xffff;
       }
       if (acct) {
-        ts.packets = t.counters[conn * 4 + d * 2]!;
-        ts.bytes = t.counters[conn * 4 + d * 2 + 1]!;
+        ts.packets = t.packetsOf(conn, d);
+        ts.bytes = t.bytesOf(conn, d);
       }
       return ts;
     };
     return {
       l3num,
       protonum,
-      timeoutMs: Math.max(0, t.deadline[conn]! - atMs),
-      state: stateName(protonum, t.state[conn]!),
-      status: t.status[conn]!,
+      timeoutMs: Math.max(0, t.deadlineOf(conn) - atMs),
+      state: stateName(protonum, t.stateOf(conn)),
+      status: t.statusOf(conn),
       orig: tuple(base, 0),
       reply: tuple(base + TUPLE_WORDS, 1),
-      mark: t.mark[conn]!,
+      mark: t.markOf(conn),
       zone: meta >>> 16,
       use: 2 + (e.helpers?.childCount(conn) ?? 0),
       id: t.id[conn]!,
       helper: e.helpers?.helperOf(conn)?.name ?? null,
-      ...(protonum === IPPROTO_GRE ? { extra: { greTimeout: t.pw[conn * PROTO_WORDS]!, greStreamTimeout: t.pw[conn * PROTO_WORDS + 1]! } } : {}),
+      ...(protonum === IPPROTO_GRE ? { extra: { greTimeout: t.pw[t.pwBase(conn)]!, greStreamTimeout: t.pw[t.pwBase(conn) + 1]! } } : {}),
     };
   }
 

@@ -110,7 +110,7 @@ export class ConntrackEngine implements TrackerContext {
     this.chainRnd = (seed ^ 0x9e3779b9) >>> 0;
     const rules = helperRules(options.helpers ?? [], this.sysctl.nf_conntrack_helper !== 0);
     this.helpers = rules.length === 0 ? null : new HelperSupport(this.table, rules, () => this.sysctl.nf_conntrack_expect_max,
-      (conn, id) => this.table.isConfirmed(conn) && this.table.id[conn] === id && !(this.table.status[conn]! & IPS_DYING));
+      (conn, id) => this.table.isConfirmed(conn) && this.table.id[conn] === id && !(this.table.statusOf(conn) & IPS_DYING));
   }
 
   onEvent(listener: EventListener): void {
@@ -129,8 +129,8 @@ export class ConntrackEngine implements TrackerContext {
     if (t.nextKey() > this.nowMs) return;
     for (;;) {
       const idx = t.earliest();
-      if (idx < 0 || t.deadline[idx]! > this.nowMs) break;
-      this.destroy(idx, t.deadline[idx]!);
+      if (idx < 0 || t.deadlineOf(idx) > this.nowMs) break;
+      this.destroy(idx, t.deadlineOf(idx));
     }
   }
 
@@ -178,7 +178,7 @@ export class ConntrackEngine implements TrackerContext {
   refresh(idx: number, timeoutSec: number): void {
     const t = this.table;
     this.account(idx);
-    if (t.status[idx]! & IPS_FIXED_TIMEOUT) return;
+    if (t.statusOf(idx) & IPS_FIXED_TIMEOUT) return;
     t.setDeadline(idx, this.nowMs + timeoutSec * 1000);
   }
 
@@ -189,22 +189,20 @@ export class ConntrackEngine implements TrackerContext {
 
   kill(idx: number): void {
     const t = this.table;
-    if (t.status[idx]! & IPS_DYING) return;
-    t.status[idx] = t.status[idx]! | IPS_DYING;
+    if (t.statusOf(idx) & IPS_DYING) return;
+    t.setStatus(idx, t.statusOf(idx) | IPS_DYING);
     if (t.isConfirmed(idx)) this.destroy(idx, this.nowMs);
   }
 
   // ---- nf_conntrack_in ------------------------------------------------------
 
   private account(idx: number): void {
-    const c = idx * 4 + this.pktDir * 2;
-    this.table.counters[c] = this.table.counters[c]! + 1;
-    this.table.counters[c + 1] = this.table.counters[c + 1]! + this.meta.length;
+    this.table.account(idx, this.pktDir, this.meta.length);
   }
 
   private destroy(idx: number, timeMs: number): void {
     const t = this.table;
-    t.status[idx] = t.status[idx]! | IPS_DYING;
+    t.setStatus(idx, t.statusOf(idx) | IPS_DYING);
     // clean_from_lists(): the entry's expectations go first, then the entry.
     if (this.helpers !== null) this.helpers.forget(idx, timeMs);
     for (const l of this.listeners) l(EVENT_DESTROY, idx, IPCT_DESTROY, timeMs);
@@ -263,7 +261,7 @@ export class ConntrackEngine implements TrackerContext {
         dir = e & 1;
         confirmed = true;
       }
-      const status = this.table.status[idx]!;
+      const status = this.table.statusOf(idx);
       // ctinfo: reply direction = ESTABLISHED; original = ESTABLISHED once a
       // reply was seen, RELATED if expected, else NEW.
       const ctstate = dir === IP_CT_DIR_REPLY || status & IPS_SEEN_REPLY ? CTSTATE_ESTABLISHED
@@ -278,21 +276,21 @@ export class ConntrackEngine implements TrackerContext {
         if (confirmed) {
           // The packet loses its entry, but the entry stays: say which one and its state.
           r.connId = this.table.id[idx]!;
-          r.state = hasStates(proto) ? this.table.state[idx]! : -1;
+          r.state = hasStates(proto) ? this.table.stateOf(idx) : -1;
         }
         return;
       }
       const t = this.table;
-      if (dir === IP_CT_DIR_REPLY && !(t.status[idx]! & IPS_SEEN_REPLY)) {
-        t.status[idx] = t.status[idx]! | IPS_SEEN_REPLY;
+      if (dir === IP_CT_DIR_REPLY && !(t.statusOf(idx) & IPS_SEEN_REPLY)) {
+        t.setStatus(idx, t.statusOf(idx) | IPS_SEEN_REPLY);
         this.events |= IPCT_REPLY;
       }
       r.ctstate = ctstate;
       r.dir = dir;
       r.protonum = proto;
       r.connId = t.id[idx]!;
-      r.state = hasStates(proto) ? t.state[idx]! : -1;
-      if (t.status[idx]! & IPS_DYING) {
+      r.state = hasStates(proto) ? t.stateOf(idx) : -1;
+      if (t.statusOf(idx) & IPS_DYING) {
         // Killed while tracking this packet (a RST answering a SYN): the packet
         // keeps its state, the entry is gone; an unconfirmed one was never seen.
         if (!confirmed) this.discardUnconfirmed(idx);
@@ -322,7 +320,7 @@ export class ConntrackEngine implements TrackerContext {
           return;
         }
         // Insert both tuples, deliver NEW with what was cached.
-        t.status[idx] = t.status[idx]! | IPS_CONFIRMED;
+        t.setStatus(idx, t.statusOf(idx) | IPS_CONFIRMED);
         t.confirm(idx);
         this.emit(EVENT_NEW, idx, this.events | IPCT_NEW);
       } else if (this.events !== 0) {
@@ -356,11 +354,11 @@ export class ConntrackEngine implements TrackerContext {
         const idx = nodes[k]! >> 1;
         // Both tuples of one entry may share the chain: the second visit finds it gone.
         if (!t.isConfirmed(idx)) continue;
-        if (t.deadline[idx]! <= this.nowMs) {
-          this.destroy(idx, t.deadline[idx]!);
+        if (t.deadlineOf(idx) <= this.nowMs) {
+          this.destroy(idx, t.deadlineOf(idx));
           continue;
         }
-        const st = t.status[idx]!;
+        const st = t.statusOf(idx);
         if (st & (IPS_ASSURED | IPS_DYING)) continue;
         this.destroy(idx, this.nowMs);
         drops++;
@@ -564,7 +562,7 @@ export class ConntrackEngine implements TrackerContext {
     r.conn = idx;
     r.connId = t.id[idx]!;
     r.protonum = t.tuples[t.tupleBase(idx, 0) + T_META]! & 0xff;
-    r.state = hasStates(r.protonum) ? t.state[idx]! : -1;
+    r.state = hasStates(r.protonum) ? t.stateOf(idx) : -1;
     return true;
   }
 

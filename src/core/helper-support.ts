@@ -55,8 +55,8 @@ export class HelperSupport implements HelperContext {
     const exp = this.expectations.count === 0 ? null
       : this.expectations.take(t.tuples, base, nowMs, (e) => this.isAlive(e.master, e.masterId));
     if (exp !== null) {
-      t.status[conn] = t.status[conn]! | IPS_EXPECTED;
-      t.mark[conn] = t.mark[exp.master]!;
+      t.setStatus(conn, t.statusOf(conn) | IPS_EXPECTED);
+      t.setMark(conn, t.markOf(exp.master));
       this.masterOf.set(conn, exp.master);
       this.children.set(exp.master, (this.children.get(exp.master) ?? 0) + 1);
       return exp;

@@ -51,7 +51,7 @@ export const amandaHelper: ConntrackHelper = {
     if (dir === 0) return NF_ACCEPT; // the server's own datagrams carry nothing
     const t = ctx.table;
     // nf_ct_refresh(): a fixed timeout is left alone; no accounting, no event.
-    if (!(t.status[conn]! & IPS_FIXED_TIMEOUT)) t.setDeadline(conn, ctx.nowMs + AMANDA_MASTER_TIMEOUT * 1000);
+    if (!(t.statusOf(conn) & IPS_FIXED_TIMEOUT)) t.setDeadline(conn, ctx.nowMs + AMANDA_MASTER_TIMEOUT * 1000);
 
     const m = ctx.meta;
     const dataoff = m.l4Off + 8;

@@ -8,7 +8,6 @@
  * Protocol words per entry: 0 timeout, 1 stream timeout (seconds, fixed at creation).
  */
 import { IPS_ASSURED, IPS_NAT_CLASH, IPS_SEEN_REPLY, IPCT_ASSURED, NF_ACCEPT } from '../core/consts.js';
-import { PROTO_WORDS } from '../table/conn-table.js';
 import type { TrackerContext } from './l4proto.js';
 
 const GRE_VERSION_1 = 1;
@@ -28,18 +27,18 @@ export function greKeyWord(dv: DataView, l4: number, end: number): number {
 /** nf_conntrack_gre_packet() */
 export function grePacket(ctx: TrackerContext, idx: number, confirmed: boolean): number {
   const t = ctx.table;
-  const b = idx * PROTO_WORDS;
+  const b = t.pwBase(idx);
   if (!confirmed) {
     // A PPTP helper would raise these; without one they are the sysctls.
     t.pw[b] = ctx.sysctl.nf_conntrack_gre_timeout;
     t.pw[b + 1] = ctx.sysctl.nf_conntrack_gre_timeout_stream;
   }
-  const status = t.status[idx]!;
+  const status = t.statusOf(idx);
   if (status & IPS_SEEN_REPLY) {
     ctx.refresh(idx, t.pw[b + 1]!);
     if (status & IPS_NAT_CLASH) return NF_ACCEPT;
     if (!(status & IPS_ASSURED)) {
-      t.status[idx] = status | IPS_ASSURED;
+      t.setStatus(idx, status | IPS_ASSURED);
       ctx.events |= IPCT_ASSURED;
     }
   } else {

@@ -11,7 +11,6 @@ import { IPS_ASSURED, IPCT_ASSURED, IPCT_PROTOINFO, NF_ACCEPT } from '../core/co
 import { R_SCTP_BAD_CRC, R_SCTP_BASIC_CHECKS, R_SCTP_INVALID_STATE, R_SCTP_SHORT, R_SCTP_VTAG } from '../core/reasons.js';
 import type { Sysctls } from '../core/sysctl.js';
 import { crc32c } from '../packet/crc32c.js';
-import { PROTO_WORDS } from '../table/conn-table.js';
 import type { TrackerContext } from './l4proto.js';
 import {
   SCTP_CID_ABORT, SCTP_CID_COOKIE_ACK, SCTP_CID_COOKIE_ECHO, SCTP_CID_DATA, SCTP_CID_HEARTBEAT,
@@ -78,7 +77,7 @@ function basicChecks(ctx: TrackerContext): boolean {
 function sctpNew(ctx: TrackerContext, idx: number, vtag: number): boolean {
   const m = ctx.meta;
   const pw = ctx.table.pw;
-  const b = idx * PROTO_WORDS;
+  const b = ctx.table.pwBase(idx);
   for (let off = m.l4Off + SCTP_HDR; off < m.end && off + CHUNK_HDR <= m.end; off += (m.dv.getUint16(off + 2) + 3) & ~3) {
     const type = m.buf[off]!;
     const st = sctpNewState(0, SCTP_CONNTRACK_NONE, type);
@@ -92,7 +91,7 @@ function sctpNew(ctx: TrackerContext, idx: number, vtag: number): boolean {
     } else if (type === SCTP_CID_SHUTDOWN_ACK) {
       pw[b + 1] = vtag; // out of the blue: expect SHUTDOWN_COMPLETE or ABORT back (8.4)
     }
-    ctx.table.state[idx] = SCTP_CONNTRACK_NONE;
+    ctx.table.setState(idx, SCTP_CONNTRACK_NONE);
   }
   return true;
 }
@@ -118,7 +117,7 @@ export function sctpPacket(ctx: TrackerContext, idx: number, dir: number, confir
   }
   const t = ctx.table;
   const pw = t.pw;
-  const b = idx * PROTO_WORDS;
+  const b = t.pwBase(idx);
   // Verification tag (8.5), except for chunks with rules of their own.
   if (!has(SCTP_CID_INIT) && !has(SCTP_CID_SHUTDOWN_COMPLETE) && !has(SCTP_CID_COOKIE_ECHO) && !has(SCTP_CID_ABORT) &&
       !has(SCTP_CID_SHUTDOWN_ACK) && !has(SCTP_CID_HEARTBEAT) && !has(SCTP_CID_HEARTBEAT_ACK) && vtag !== pw[b + dir]) {
@@ -168,7 +167,7 @@ export function sctpPacket(ctx: TrackerContext, idx: number, dir: number, confir
       }
     }
 
-    oldState = t.state[idx]!;
+    oldState = t.stateOf(idx);
     newState = sctpNewState(dir, oldState, type);
     if (newState === SCTP_CONNTRACK_MAX) {
       ctx.log(R_SCTP_INVALID_STATE, oldState, dir, type);
@@ -191,11 +190,11 @@ export function sctpPacket(ctx: TrackerContext, idx: number, dir: number, confir
       if (mm & (1 << dir) && mm & (1 << other) && peerVtag !== initTag) return -NF_ACCEPT; // collision
       pw[b + other] = initTag;
     }
-    t.state[idx] = newState;
+    t.setState(idx, newState);
     if (oldState !== newState) {
       ctx.events |= IPCT_PROTOINFO;
-      if (newState === SCTP_CONNTRACK_ESTABLISHED && !(t.status[idx]! & IPS_ASSURED)) {
-        t.status[idx] = t.status[idx]! | IPS_ASSURED;
+      if (newState === SCTP_CONNTRACK_ESTABLISHED && !(t.statusOf(idx) & IPS_ASSURED)) {
+        t.setStatus(idx, t.statusOf(idx) | IPS_ASSURED);
         ctx.events |= IPCT_ASSURED;
       }
     }

@@ -20,7 +20,6 @@ import {
 } from '../core/reasons.js';
 import type { Sysctls } from '../core/sysctl.js';
 import { l4ChecksumOk } from '../packet/l4-checksum.js';
-import { PROTO_WORDS } from '../table/conn-table.js';
 import type { TrackerContext } from './l4proto.js';
 import {
   TCP_ACK_SET, TCP_CONNTRACK_CLOSE, TCP_CONNTRACK_CLOSE_WAIT, TCP_CONNTRACK_ESTABLISHED, TCP_CONNTRACK_FIN_WAIT,
@@ -194,7 +193,7 @@ function tcpNew(ctx: TrackerContext, idx: number): boolean {
     return false;
   }
   const pw = ctx.table.pw;
-  const b = idx * PROTO_WORDS;
+  const b = ctx.table.pwBase(idx);
   if (newState === TCP_CONNTRACK_SYN_SENT) {
     pw[b + TD_END] = seg.end;
     pw[b + TD_MAXWIN] = seg.win === 0 ? 1 : seg.win;
@@ -276,7 +275,7 @@ function initSender(pw: Uint32Array, sb: number, rb: number, dir: number, buf: U
  */
 function tcpInWindow(ctx: TrackerContext, idx: number, dir: number, index: number, state: number): number {
   const pw = ctx.table.pw;
-  const b = idx * PROTO_WORDS;
+  const b = ctx.table.pwBase(idx);
   const sb = b + dir * 5;
   const rb = b + (1 - dir) * 5;
   const m = ctx.meta;
@@ -434,13 +433,13 @@ export function tcpCanEarlyDrop(state: number): boolean {
 /** nf_tcp_handle_invalid(): an invalid FIN/RST answering one from the peer shortens an ASSURED entry's life. */
 function handleInvalid(ctx: TrackerContext, idx: number, dir: number, index: number): void {
   const t = ctx.table;
-  if (!(t.status[idx]! & IPS_ASSURED) || t.status[idx]! & IPS_FIXED_TIMEOUT) return;
+  if (!(t.statusOf(idx) & IPS_ASSURED) || t.statusOf(idx) & IPS_FIXED_TIMEOUT) return;
   if (index !== TCP_RST_SET && index !== TCP_FIN_SET) return;
   const pw = t.pw;
-  const b = idx * PROTO_WORDS;
+  const b = t.pwBase(idx);
   const li = lastIndex(pw, b);
   if (lastDir(pw, b) !== dir && (li === TCP_FIN_SET || li === TCP_RST_SET)) {
-    const expiresMs = t.deadline[idx]! - ctx.nowMs;
+    const expiresMs = t.deadlineOf(idx) - ctx.nowMs;
     if (expiresMs < 120_000) return;
     const timeout = ctx.sysctl.nf_conntrack_tcp_timeout_unacknowledged;
     if (expiresMs > timeout * 1000) {
@@ -461,7 +460,7 @@ function handleInvalid(ctx: TrackerContext, idx: number, dir: number, index: num
  */
 function ignorePacket(ctx: TrackerContext, idx: number, dir: number, index: number, oldState: number): boolean {
   const pw = ctx.table.pw;
-  const b = idx * PROTO_WORDS;
+  const b = ctx.table.pwBase(idx);
   if (index === TCP_SYNACK_SET && lastIndex(pw, b) === TCP_SYN_SET && lastDir(pw, b) !== dir &&
       seg.ack === pw[b + LAST_END]) {
     // (b) Both ends agree; take the window data noted from the ignored SYN.
@@ -521,8 +520,8 @@ export function tcpPacket(ctx: TrackerContext, idx: number, dir: number, confirm
 
   const t = ctx.table;
   const pw = t.pw;
-  const b = idx * PROTO_WORDS;
-  let oldState = t.state[idx]!;
+  const b = t.pwBase(idx);
+  let oldState = t.stateOf(idx);
   const index = getConntrackIndex(seg.flags);
   let newState = tcpConntracks(dir, index, oldState);
 
@@ -574,7 +573,7 @@ export function tcpPacket(ctx: TrackerContext, idx: number, dir: number, confirm
       if (tcpCanEarlyDrop(oldState)) return afterWindow(ctx, idx, dir, index, oldState, newState);
       const peerFlags = pw[b + (1 - dir) * 5 + TD_SCALE_FLAGS]! >>> 8;
       // nf_conntrack_tcp_established(): ESTABLISHED *and* ASSURED.
-      const established = oldState === TCP_CONNTRACK_ESTABLISHED && (t.status[idx]! & IPS_ASSURED) !== 0;
+      const established = oldState === TCP_CONNTRACK_ESTABLISHED && (t.statusOf(idx) & IPS_ASSURED) !== 0;
       if (peerFlags & IP_CT_TCP_FLAG_MAXACK_SET && lastIndex(pw, b) !== TCP_SYN_SET) {
         const seq = seg.seq;
         const peerMaxack = pw[b + (1 - dir) * 5 + TD_MAXACK]!;
@@ -590,7 +589,7 @@ export function tcpPacket(ctx: TrackerContext, idx: number, dir: number, confirm
         if (lastIndex(pw, b) === TCP_ACK_SET && lastDir(pw, b) === dir && seq === pw[b + LAST_END]) break;
         newState = oldState;
       }
-      const status = t.status[idx]!;
+      const status = t.statusOf(idx);
       const li = lastIndex(pw, b);
       if (((status & IPS_SEEN_REPLY && li === TCP_SYN_SET) || (!(status & IPS_ASSURED) && li === TCP_ACK_SET)) &&
           seg.ack === pw[b + LAST_END]) {
@@ -622,10 +621,10 @@ export function tcpPacket(ctx: TrackerContext, idx: number, dir: number, confirm
 function afterWindow(ctx: TrackerContext, idx: number, dir: number, index: number, oldState: number, newState: number): number {
   const t = ctx.table;
   const pw = t.pw;
-  const b = idx * PROTO_WORDS;
+  const b = t.pwBase(idx);
   const s = ctx.sysctl;
   setLast(pw, b, index, dir);
-  t.state[idx] = newState;
+  t.setState(idx, newState);
   if (oldState !== newState && newState === TCP_CONNTRACK_FIN_WAIT) {
     pw[b + dir * 5 + TD_SCALE_FLAGS] = pw[b + dir * 5 + TD_SCALE_FLAGS]! | (IP_CT_TCP_FLAG_CLOSE_INIT << 8);
   }
@@ -642,7 +641,7 @@ function afterWindow(ctx: TrackerContext, idx: number, dir: number, index: numbe
 
   if (newState !== oldState) ctx.events |= IPCT_PROTOINFO;
 
-  const status = t.status[idx]!;
+  const status = t.statusOf(idx);
   if (!(status & IPS_SEEN_REPLY)) {
     // A RST as the only answer: the connection never existed, drop the entry now.
     if (seg.flags & TCPHDR_RST) {
@@ -657,7 +656,7 @@ function afterWindow(ctx: TrackerContext, idx: number, dir: number, index: numbe
   } else if (!(status & IPS_ASSURED) && (oldState === TCP_CONNTRACK_SYN_RECV || oldState === TCP_CONNTRACK_ESTABLISHED) &&
              newState === TCP_CONNTRACK_ESTABLISHED) {
     // A valid ACK after SYN_RECV, or an answer to a picked-up connection.
-    t.status[idx] = status | IPS_ASSURED;
+    t.setStatus(idx, status | IPS_ASSURED);
     ctx.events |= IPCT_ASSURED;
   }
   ctx.refresh(idx, timeout);

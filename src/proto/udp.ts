@@ -38,20 +38,20 @@ export function udpPacket(ctx: TrackerContext, idx: number, confirmed: boolean):
   if (udpError(ctx)) return -NF_ACCEPT;
   const t = ctx.table;
   const s = ctx.sysctl;
-  const status = t.status[idx]!;
-  if (!confirmed) t.aux[idx] = ctx.nowMs + UDP_STREAM_DELAY_MS;
+  const status = t.statusOf(idx);
+  if (!confirmed) t.setAux(idx, ctx.nowMs + UDP_STREAM_DELAY_MS);
   if (status & IPS_SEEN_REPLY) {
     let extra = s.nf_conntrack_udp_timeout;
     let stream = false;
     // Still talking two seconds after the start: a stream.
-    if (ctx.nowMs > t.aux[idx]!) {
+    if (ctx.nowMs > t.auxOf(idx)) {
       extra = s.nf_conntrack_udp_timeout_stream;
       stream = (status & IPS_ASSURED) === 0;
     }
     ctx.refresh(idx, extra);
     if (status & IPS_NAT_CLASH) return NF_ACCEPT; // clash entries never become ASSURED
     if (stream) {
-      t.status[idx] = t.status[idx]! | IPS_ASSURED;
+      t.setStatus(idx, t.statusOf(idx) | IPS_ASSURED);
       ctx.events |= IPCT_ASSURED;
     }
   } else {
@@ -91,12 +91,12 @@ export function udplitePacket(ctx: TrackerContext, idx: number): number {
   if (udpliteError(ctx)) return -NF_ACCEPT;
   const t = ctx.table;
   const s = ctx.sysctl;
-  const status = t.status[idx]!;
+  const status = t.statusOf(idx);
   if (status & IPS_SEEN_REPLY) {
     ctx.refresh(idx, s.nf_conntrack_udp_timeout_stream);
     if (status & IPS_NAT_CLASH) return NF_ACCEPT;
     if (!(status & IPS_ASSURED)) {
-      t.status[idx] = status | IPS_ASSURED;
+      t.setStatus(idx, status | IPS_ASSURED);
       ctx.events |= IPCT_ASSURED;
     }
   } else {

@@ -30,19 +30,19 @@ interface EnginePrivates { started: boolean }
 
 export function readEntry(ct: Conntrack, idx: number): RawEntry {
   const t = ct.engine.table;
-  const tb = idx * 2 * TUPLE_WORDS;
+  const tb = t.tupleBase(idx, 0);
   return {
     tuples: Array.from(t.tuples.subarray(tb, tb + 2 * TUPLE_WORDS)),
-    status: t.status[idx]!,
-    deadlineMs: t.deadline[idx]!,
-    state: t.state[idx]!,
-    mark: t.mark[idx]!,
+    status: t.statusOf(idx),
+    deadlineMs: t.deadlineOf(idx),
+    state: t.stateOf(idx),
+    mark: t.markOf(idx),
     id: t.id[idx]!,
     seq: t.seq[idx]!,
     startMs: t.startMs[idx]!,
-    counters: Array.from(t.counters.subarray(idx * 4, idx * 4 + 4)),
-    pw: Array.from(t.pw.subarray(idx * PROTO_WORDS, (idx + 1) * PROTO_WORDS)),
-    aux: t.aux[idx]!,
+    counters: [t.packetsOf(idx, 0), t.bytesOf(idx, 0), t.packetsOf(idx, 1), t.bytesOf(idx, 1)],
+    pw: Array.from(t.pw.subarray(t.pwBase(idx), t.pwBase(idx) + PROTO_WORDS)),
+    aux: t.auxOf(idx),
   };
 }
 
@@ -50,17 +50,18 @@ export function readEntry(ct: Conntrack, idx: number): RawEntry {
 export function writeEntry(ct: Conntrack, e: RawEntry): number {
   const t = ct.engine.table;
   const idx = t.alloc();
-  t.tuples.set(e.tuples, idx * 2 * TUPLE_WORDS);
-  t.status[idx] = e.status;
-  t.deadline[idx] = e.deadlineMs;
-  t.state[idx] = e.state;
-  t.mark[idx] = e.mark;
+  t.tuples.set(e.tuples, t.tupleBase(idx, 0));
+  t.setStatus(idx, e.status);
+  t.setDeadline(idx, e.deadlineMs);
+  t.setState(idx, e.state);
+  t.setMark(idx, e.mark);
   t.id[idx] = e.id;
   t.seq[idx] = e.seq;
   t.startMs[idx] = e.startMs;
-  t.counters.set(e.counters, idx * 4);
-  t.pw.set(e.pw, idx * PROTO_WORDS);
-  t.aux[idx] = e.aux;
+  t.setCounters(idx, 0, e.counters[0]!, e.counters[1]!);
+  t.setCounters(idx, 1, e.counters[2]!, e.counters[3]!);
+  t.pw.set(e.pw, t.pwBase(idx));
+  t.setAux(idx, e.aux);
   t.confirm(idx);
   return idx;
 }
@@ -101,8 +102,8 @@ export function writeStats(ct: Conntrack, stats: Readonly<Record<string, number>
 
 /** Per-direction packets/bytes of an entry (kept whether or not nf_conntrack_acct is on). */
 export function counters(ct: Conntrack, idx: number): [number, number, number, number] {
-  const c = ct.engine.table.counters;
-  return [c[idx * 4]!, c[idx * 4 + 1]!, c[idx * 4 + 2]!, c[idx * 4 + 3]!];
+  const t = ct.engine.table;
+  return [t.packetsOf(idx, 0), t.bytesOf(idx, 0), t.packetsOf(idx, 1), t.bytesOf(idx, 1)];
 }
 
 export function startMs(ct: Conntrack, idx: number): number {
@@ -110,7 +111,7 @@ export function startMs(ct: Conntrack, idx: number): number {
 }
 
 export function deadlineMs(ct: Conntrack, idx: number): number {
-  return ct.engine.table.deadline[idx]!;
+  return ct.engine.table.deadlineOf(idx);
 }
 
 /** TCP flags of the packet being tracked (0 when it is not TCP or has no header). */

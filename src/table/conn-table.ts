@@ -27,7 +27,6 @@ import { TUPLE_WORDS, hashTuple, tupleEquals } from '../tuple/tuple.js';
 /** 32-bit words of protocol-private state per entry (TCP uses them all). */
 export const PROTO_WORDS = 16;
 
-const NO_SLOT = 0;
 
 /** The kernel rounds nf_conntrack_buckets up to a page of hlist heads (4096 / 8). */
 export const BUCKET_ROUND = 512;
@@ -38,33 +37,60 @@ export function roundBuckets(n: number): number {
   return Math.ceil(want / BUCKET_ROUND) * BUCKET_ROUND;
 }
 
+/*
+ * Entry record layout, in 32-bit words. The fields one packet touches (its
+ * tuple, status, state, deadline, counters, protocol state) sit together in one
+ * record of `rec`, so a packet of a connection costs a few adjacent cache lines
+ * instead of one line per field array. 64-bit fields (times, counters) are read
+ * through a Float64Array over the same buffer, at even word offsets.
+ */
+/** Original tuple at +0, reply tuple at +TUPLE_WORDS. */
+const R_STATUS = 2 * TUPLE_WORDS;
+const R_STATE = R_STATUS + 1;
+/** 1 = allocated, 2 = confirmed (in the hash); 0 = free. */
+const R_LIVE = R_STATUS + 2;
+const R_MARK = R_STATUS + 3;
+const R_DEADLINE = R_STATUS + 4; // f64
+const R_AUX = R_STATUS + 6; // f64
+const R_COUNTERS = R_STATUS + 8; // 4 × f64: packets, bytes original; packets, bytes reply
+const R_PW = R_STATUS + 16;
+/** Words per entry record (even, so every record's f64 fields are aligned). */
+export const RECORD_WORDS = R_PW + PROTO_WORDS;
+
+/*
+ * Hash slots: (idx << 1 | dir) + 1 in the low SLOT_BITS bits, 0 = empty, and
+ * the top bits of the tuple's hash above them as a tag, so a probe rarely has
+ * to read a record that is not the one it looks for.
+ */
+const SLOT_BITS = 25;
+const SLOT_VALUE = (1 << SLOT_BITS) - 1;
+/** Entries addressable by a slot value. */
+export const MAX_ENTRIES = (1 << (SLOT_BITS - 1)) - 1;
+
 export class ConnTable {
   capacity = 0;
   /** Number of confirmed entries (nf_conntrack_count). */
   count = 0;
 
-  /** [orig tuple | reply tuple] per entry. */
-  tuples = new Uint32Array(0);
-  status = new Uint32Array(0);
-  /** Absolute expiry time on the capture clock, in ms (ct->timeout). */
-  deadline = new Float64Array(0);
-  /** Protocol state (TCP_CONNTRACK_*; unused by stateless trackers). */
-  state = new Uint8Array(0);
-  mark = new Uint32Array(0);
+  /** Entry records (RECORD_WORDS each); tuples and protocol words are addressed in it. */
+  rec = new Uint32Array(0);
+  private recF = new Float64Array(0);
+  /** The array holding the tuples (the records): pair it with tupleBase(). */
+  get tuples(): Uint32Array {
+    return this.rec;
+  }
+  /** The array holding the protocol-private words (struct ip_ct_tcp and friends): pair it with pwBase(). */
+  get pw(): Uint32Array {
+    return this.rec;
+  }
   /** The conntrack id (ctnetlink CTA_ID). */
   id = new Uint32Array(0);
   /** Creation order, so listings come out in a stable order. */
   seq = new Uint32Array(0);
   /** Capture time of the first packet, ms. */
   startMs = new Float64Array(0);
-  /** packets/bytes original, packets/bytes reply. */
-  counters = new Float64Array(0);
-  /** Protocol-private words (struct ip_ct_tcp and friends). */
-  pw = new Uint32Array(0);
-  /** Protocol-private time, ms (UDP stream_ts). */
-  aux = new Float64Array(0);
-  /** 1 = allocated, 2 = confirmed (in the hash). */
-  live = new Uint8Array(0);
+  /** Hash of each entry's original and reply tuple (kept for rehashing and deletion). */
+  private thash = new Uint32Array(0);
 
   /** Free entries are chained through heapPos (a free entry is in no heap). */
   private freeHead = -1;
@@ -72,7 +98,6 @@ export class ConnTable {
   private nextSeq = 0;
   private nextId: number;
 
-  // Hash of tuplehash entries: value (id << 1 | dir) + 1, 0 = empty.
   private slots = new Int32Array(0);
   private slotMask = 0;
   private readonly seed: number;
@@ -106,6 +131,78 @@ export class ConnTable {
     this.nextId = idSeed;
     this.grow(Math.max(16, initialCapacity));
     this.hsize = BUCKET_ROUND;
+  }
+
+  // ---- fields of an entry ----
+
+  tupleBase(idx: number, dir: number): number {
+    return idx * RECORD_WORDS + dir * TUPLE_WORDS;
+  }
+
+  /** Where an entry's PROTO_WORDS protocol words start in `pw`. */
+  pwBase(idx: number): number {
+    return idx * RECORD_WORDS + R_PW;
+  }
+
+  statusOf(idx: number): number {
+    return this.rec[idx * RECORD_WORDS + R_STATUS]!;
+  }
+
+  setStatus(idx: number, status: number): void {
+    this.rec[idx * RECORD_WORDS + R_STATUS] = status;
+  }
+
+  /** Protocol state (TCP_CONNTRACK_*; unused by stateless trackers). */
+  stateOf(idx: number): number {
+    return this.rec[idx * RECORD_WORDS + R_STATE]!;
+  }
+
+  setState(idx: number, state: number): void {
+    this.rec[idx * RECORD_WORDS + R_STATE] = state;
+  }
+
+  markOf(idx: number): number {
+    return this.rec[idx * RECORD_WORDS + R_MARK]!;
+  }
+
+  setMark(idx: number, mark: number): void {
+    this.rec[idx * RECORD_WORDS + R_MARK] = mark;
+  }
+
+  /** Absolute expiry time on the capture clock, in ms (ct->timeout). */
+  deadlineOf(idx: number): number {
+    return this.recF[(idx * RECORD_WORDS + R_DEADLINE) >> 1]!;
+  }
+
+  /** Protocol-private time, ms (UDP stream_ts). */
+  auxOf(idx: number): number {
+    return this.recF[(idx * RECORD_WORDS + R_AUX) >> 1]!;
+  }
+
+  setAux(idx: number, ms: number): void {
+    this.recF[(idx * RECORD_WORDS + R_AUX) >> 1] = ms;
+  }
+
+  /** Counts one packet of `bytes` in direction `dir` (nf_ct_acct_update). */
+  account(idx: number, dir: number, bytes: number): void {
+    const f = this.recF;
+    const c = ((idx * RECORD_WORDS + R_COUNTERS) >> 1) + dir * 2;
+    f[c] = f[c]! + 1;
+    f[c + 1] = f[c + 1]! + bytes;
+  }
+
+  packetsOf(idx: number, dir: number): number {
+    return this.recF[((idx * RECORD_WORDS + R_COUNTERS) >> 1) + dir * 2]!;
+  }
+
+  bytesOf(idx: number, dir: number): number {
+    return this.recF[((idx * RECORD_WORDS + R_COUNTERS) >> 1) + dir * 2 + 1]!;
+  }
+
+  setCounters(idx: number, dir: number, packets: number, bytes: number): void {
+    const c = ((idx * RECORD_WORDS + R_COUNTERS) >> 1) + dir * 2;
+    this.recF[c] = packets;
+    this.recF[c + 1] = bytes;
   }
 
   /**
@@ -190,51 +287,42 @@ export class ConnTable {
     if (idx >= 0) this.freeHead = this.heapPos[idx]!;
     else {
       // Growing 4× at a time: fresh typed arrays are zero pages the OS maps on first touch.
-      if (this.highWater === this.capacity) this.grow(this.capacity * 4);
+      if (this.highWater === this.capacity) this.grow(Math.min(this.capacity * 4, MAX_ENTRIES));
+      if (this.highWater === this.capacity) throw new RangeError(`connection table full: ctscope holds at most ${MAX_ENTRIES} entries`);
       idx = this.highWater++;
     }
-    this.live[idx] = 1;
-    this.status[idx] = 0;
-    this.state[idx] = 0;
-    this.mark[idx] = 0;
-    this.deadline[idx] = 0;
-    this.aux[idx] = 0;
+    // Tuples are written by the caller; everything else starts at zero.
+    this.rec.fill(0, idx * RECORD_WORDS + R_STATUS, (idx + 1) * RECORD_WORDS);
+    this.rec[idx * RECORD_WORDS + R_LIVE] = 1;
     this.seq[idx] = this.nextSeq++;
     // Ids look random in the kernel; a stepped sequence keeps replays deterministic.
     this.nextId = (Math.imul(this.nextId, 1103515245) + 12345) >>> 0;
     this.id[idx] = this.nextId;
-    const c = this.counters;
-    const cb = idx * 4;
-    c[cb] = 0;
-    c[cb + 1] = 0;
-    c[cb + 2] = 0;
-    c[cb + 3] = 0;
-    const pw = this.pw;
-    const pb = idx * PROTO_WORDS;
-    for (let i = 0; i < PROTO_WORDS; i++) pw[pb + i] = 0;
     return idx;
   }
 
   /** Releases an entry; it must not be in the hash. */
   free(idx: number): void {
     if (this.pendIdx === idx) this.pendIdx = -1;
-    this.live[idx] = 0;
+    this.rec[idx * RECORD_WORDS + R_LIVE] = 0;
     this.heapPos[idx] = this.freeHead;
     this.freeHead = idx;
   }
 
   isConfirmed(idx: number): boolean {
-    return this.live[idx] === 2;
+    return this.rec[idx * RECORD_WORDS + R_LIVE] === 2;
   }
 
   /** Inserts both tuples and the deadline (__nf_conntrack_hash_insert + confirmation). */
   confirm(idx: number): void {
     if ((this.count + 1) * 4 > this.slots.length) this.rehash(this.slots.length * 2);
+    this.thash[idx * 2] = hashTuple(this.rec, this.tupleBase(idx, 0), this.seed);
+    this.thash[idx * 2 + 1] = hashTuple(this.rec, this.tupleBase(idx, 1), this.seed);
     // Reply first: when both tuples are equal (a host talking to itself on one
     // port) the kernel's lookup meets the reply node first (it was added last, at
     // the chain's head); linear probing finds the first inserted.
-    this.insertSlot(idx, 1);
-    this.insertSlot(idx, 0);
+    this.insertSlot((idx << 1) | 1);
+    this.insertSlot(idx << 1);
     // __nf_conntrack_hash_insert(): original first, then reply, each at its chain's head.
     if (this.chainsOn) {
       if (this.pendIdx !== idx) this.longestChainFor(idx);
@@ -242,15 +330,15 @@ export class ConnTable {
       this.chainAdd(idx, 1, this.pendB1);
       this.pendIdx = -1;
     }
-    this.live[idx] = 2;
+    this.rec[idx * RECORD_WORDS + R_LIVE] = 2;
     this.count++;
     this.heapPush(idx);
   }
 
   /** Removes a confirmed entry from the hash and the timers and frees it. */
   remove(idx: number): void {
-    this.removeSlot(idx, 0);
-    this.removeSlot(idx, 1);
+    this.removeSlot(idx << 1);
+    this.removeSlot((idx << 1) | 1);
     if (this.chainsOn) {
       this.chainDel((idx << 1) | 0);
       this.chainDel((idx << 1) | 1);
@@ -266,16 +354,18 @@ export class ConnTable {
    */
   lookup(t: Uint32Array, base: number): number {
     const h = hashTuple(t, base, this.seed);
+    const tag = h >>> SLOT_BITS;
     const mask = this.slotMask;
     const slots = this.slots;
-    const tuples = this.tuples;
+    const rec = this.rec;
     const w0 = t[base]!;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const v = slots[i]!;
-      if (v === NO_SLOT) return -1;
-      const e = v - 1;
-      const b = e * TUPLE_WORDS;
-      if (tuples[b] === w0 && tupleEquals(tuples, b, t, base)) return e;
+      if (v === 0) return -1;
+      if (v >>> SLOT_BITS !== tag) continue;
+      const node = (v & SLOT_VALUE) - 1;
+      const b = (node >> 1) * RECORD_WORDS + (node & 1) * TUPLE_WORDS;
+      if (rec[b] === w0 && tupleEquals(rec, b, t, base)) return node;
     }
   }
 
@@ -284,8 +374,8 @@ export class ConnTable {
    * an earlier one moves the entry up now.
    */
   setDeadline(idx: number, deadlineMs: number): void {
-    this.deadline[idx] = deadlineMs;
-    if (this.live[idx] !== 2) return;
+    this.recF[(idx * RECORD_WORDS + R_DEADLINE) >> 1] = deadlineMs;
+    if (this.rec[idx * RECORD_WORDS + R_LIVE] !== 2) return;
     const p = this.heapPos[idx]!;
     if (deadlineMs < this.heapKey[p]!) {
       this.heapKey[p] = deadlineMs;
@@ -297,10 +387,9 @@ export class ConnTable {
   earliest(): number {
     const heap = this.heap;
     const keys = this.heapKey;
-    const deadline = this.deadline;
     while (this.heapSize > 0) {
       const idx = heap[0]!;
-      const d = deadline[idx]!;
+      const d = this.deadlineOf(idx);
       if (keys[0] === d) return idx;
       // A stale key (the entry was refreshed): sink it to its real deadline.
       keys[0] = d;
@@ -322,13 +411,12 @@ export class ConnTable {
     const n = this.count;
     const out: number[] = new Array<number>(n);
     let k = 0;
-    const live = this.live;
     const seq = this.seq;
     // Creation order = seq order; pack (seq, idx) into one float to sort numerically.
     const keys = new Float64Array(n);
     const big = this.highWater > 0x200000 || this.nextSeq >= 2 ** 31;
     for (let i = 0; i < this.highWater; i++) {
-      if (live[i] === 2) {
+      if (this.isConfirmed(i)) {
         if (big) out[k++] = i;
         else keys[k++] = seq[i]! * 0x200000 + i;
       }
@@ -352,24 +440,32 @@ export class ConnTable {
    */
   verify(nowMs: number): string | null {
     let confirmed = 0;
+    const rec = this.rec;
     for (let i = 0; i < this.highWater; i++) {
-      if (this.live[i] !== 2) continue;
+      if (!this.isConfirmed(i)) continue;
       confirmed++;
       for (let dir = 0; dir < 2; dir++) {
-        const e = this.lookup(this.tuples, this.tupleBase(i, dir));
+        if (this.thash[i * 2 + dir] !== hashTuple(rec, this.tupleBase(i, dir), this.seed)) return `entry ${i} dir ${dir}: stored hash is stale`;
+        const e = this.lookup(rec, this.tupleBase(i, dir));
         // Equal tuples both ways (a host talking to itself on one port) find the first one.
-        const same = tupleEquals(this.tuples, this.tupleBase(i, 0), this.tuples, this.tupleBase(i, 1));
+        const same = tupleEquals(rec, this.tupleBase(i, 0), rec, this.tupleBase(i, 1));
         if (e !== ((i << 1) | dir) && !(same && e >> 1 === i)) return `entry ${i} dir ${dir}: lookup gives ${e}`;
       }
-      if (this.deadline[i]! <= nowMs) return `entry ${i} expired at ${this.deadline[i]} but is still there at ${nowMs}`;
+      const deadline = this.deadlineOf(i);
+      if (deadline <= nowMs) return `entry ${i} expired at ${deadline} but is still there at ${nowMs}`;
       const p = this.heapPos[i]!;
       if (p < 0 || p >= this.heapSize || this.heap[p] !== i) return `entry ${i} is not in the timer heap`;
-      if (this.heapKey[p]! > this.deadline[i]!) return `entry ${i}: timer key after its deadline`;
+      if (this.heapKey[p]! > deadline) return `entry ${i}: timer key after its deadline`;
     }
     if (confirmed !== this.count) return `count ${this.count} != ${confirmed} confirmed entries`;
     if (this.heapSize !== this.count) return `heap holds ${this.heapSize} for ${this.count} entries`;
     let slots = 0;
-    for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== NO_SLOT) slots++;
+    for (let i = 0; i < this.slots.length; i++) {
+      const v = this.slots[i]!;
+      if (v === 0) continue;
+      slots++;
+      if (v >>> SLOT_BITS !== this.thash[(v & SLOT_VALUE) - 1]! >>> SLOT_BITS) return `slot ${i}: tag does not match its tuple's hash`;
+    }
     if (slots !== 2 * this.count) return `${slots} hash slots for ${this.count} entries`;
     if (this.chainsOn) {
       let nodes = 0;
@@ -377,9 +473,9 @@ export class ConnTable {
         let n = 0;
         let prev = -1;
         for (let v = this.chainHead[b]! - 1; v >= 0; v = this.chainNext[v]!) {
-          if (this.live[v >> 1] !== 2) return `bucket ${b}: node of unconfirmed entry ${v >> 1}`;
+          if (!this.isConfirmed(v >> 1)) return `bucket ${b}: node of unconfirmed entry ${v >> 1}`;
           if (this.nodeBucket[v] !== b || this.chainPrev[v] !== prev) return `bucket ${b}: bad links at node ${v}`;
-          if (this.bucketOf(this.tuples, this.tupleBase(v >> 1, v & 1)) !== b) return `node ${v} in the wrong bucket ${b}`;
+          if (this.bucketOf(rec, this.tupleBase(v >> 1, v & 1)) !== b) return `node ${v} in the wrong bucket ${b}`;
           prev = v;
           if (++n > 2 * this.count) return `bucket ${b}: chain loops`;
         }
@@ -389,10 +485,6 @@ export class ConnTable {
       if (nodes !== 2 * this.count) return `${nodes} chained nodes for ${this.count} entries`;
     }
     return null;
-  }
-
-  tupleBase(idx: number, dir: number): number {
-    return idx * 2 * TUPLE_WORDS + dir * TUPLE_WORDS;
   }
 
   /** Hash bucket count (tests). */
@@ -421,21 +513,22 @@ export class ConnTable {
     this.chainLen[b] = this.chainLen[b]! - 1;
   }
 
-  private insertSlot(idx: number, dir: number): void {
-    const base = this.tupleBase(idx, dir);
+  /** Puts a tuplehash node (idx << 1 | dir, its hash in thash) into the open-addressing slots. */
+  private insertSlot(node: number): void {
+    const h = this.thash[node]!;
     const mask = this.slotMask;
-    let i = hashTuple(this.tuples, base, this.seed) & mask;
-    while (this.slots[i] !== NO_SLOT) i = (i + 1) & mask;
-    this.slots[i] = ((idx << 1) | dir) + 1;
+    let i = h & mask;
+    while (this.slots[i] !== 0) i = (i + 1) & mask;
+    this.slots[i] = ((h >>> SLOT_BITS) << SLOT_BITS) | (node + 1);
   }
 
-  private removeSlot(idx: number, dir: number): void {
-    const want = ((idx << 1) | dir) + 1;
+  private removeSlot(node: number): void {
     const mask = this.slotMask;
     const slots = this.slots;
-    let i = hashTuple(this.tuples, this.tupleBase(idx, dir), this.seed) & mask;
-    while (slots[i] !== want) {
-      if (slots[i] === NO_SLOT) return;
+    const thash = this.thash;
+    let i = thash[node]! & mask;
+    while ((slots[i]! & SLOT_VALUE) !== node + 1) {
+      if (slots[i] === 0) return;
       i = (i + 1) & mask;
     }
     // Backward-shift deletion keeps probe chains intact without tombstones.
@@ -443,8 +536,8 @@ export class ConnTable {
     for (;;) {
       j = (j + 1) & mask;
       const v = slots[j]!;
-      if (v === NO_SLOT) break;
-      const home = hashTuple(this.tuples, (v - 1) * TUPLE_WORDS, this.seed) & mask;
+      if (v === 0) break;
+      const home = thash[(v & SLOT_VALUE) - 1]! & mask;
       const dist = (j - home) & mask;
       const gap = (j - i) & mask;
       if (dist >= gap) {
@@ -452,68 +545,38 @@ export class ConnTable {
         i = j;
       }
     }
-    slots[i] = NO_SLOT;
+    slots[i] = 0;
   }
 
   private rehash(size: number): void {
     const old = this.slots;
-    const slots = new Int32Array(size);
-    const mask = size - 1;
+    this.slots = new Int32Array(size);
+    this.slotMask = size - 1;
+    // Same insertion order as before (slot order), so equal tuples keep their precedence.
     for (let i = 0; i < old.length; i++) {
       const v = old[i]!;
-      if (v === NO_SLOT) continue;
-      let k = hashTuple(this.tuples, (v - 1) * TUPLE_WORDS, this.seed) & mask;
-      while (slots[k] !== NO_SLOT) k = (k + 1) & mask;
-      slots[k] = v;
+      if (v !== 0) this.insertSlot((v & SLOT_VALUE) - 1);
     }
-    this.slots = slots;
-    this.slotMask = mask;
   }
 
   private grow(capacity: number): void {
     const n = this.highWater;
-    const u32 = (old: Uint32Array, per = 1): Uint32Array<ArrayBuffer> => {
-      const a = new Uint32Array(capacity * per);
-      a.set(old.subarray(0, n * per));
-      return a;
+    const copy = <A extends Uint32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(old: A, fresh: A, per = 1): A => {
+      fresh.set(old.subarray(0, n * per));
+      return fresh;
     };
-    const f64 = (old: Float64Array, per = 1): Float64Array<ArrayBuffer> => {
-      const a = new Float64Array(capacity * per);
-      a.set(old.subarray(0, n * per));
-      return a;
-    };
-    const u8 = (old: Uint8Array): Uint8Array<ArrayBuffer> => {
-      const a = new Uint8Array(capacity);
-      a.set(old.subarray(0, n));
-      return a;
-    };
-    const i32 = (old: Int32Array): Int32Array<ArrayBuffer> => {
-      const a = new Int32Array(capacity);
-      a.set(old.subarray(0, n));
-      return a;
-    };
-    this.tuples = u32(this.tuples, 2 * TUPLE_WORDS);
-    this.status = u32(this.status);
-    this.deadline = f64(this.deadline);
-    this.state = u8(this.state);
-    this.mark = u32(this.mark);
-    this.id = u32(this.id);
-    this.seq = u32(this.seq);
-    this.startMs = f64(this.startMs);
-    this.counters = f64(this.counters, 4);
-    this.pw = u32(this.pw, PROTO_WORDS);
-    this.aux = f64(this.aux);
-    this.live = u8(this.live);
-    this.heapPos = i32(this.heapPos);
-    const nodes = (old: Int32Array): Int32Array<ArrayBuffer> => {
-      if (old.length === 0) return new Int32Array(0);
-      const a = new Int32Array(capacity * 2);
-      a.set(old.subarray(0, n * 2));
-      return a;
-    };
-    this.chainNext = nodes(this.chainNext);
-    this.chainPrev = nodes(this.chainPrev);
-    this.nodeBucket = nodes(this.nodeBucket);
+    this.rec = copy(this.rec, new Uint32Array(capacity * RECORD_WORDS), RECORD_WORDS);
+    this.recF = new Float64Array(this.rec.buffer);
+    this.id = copy(this.id, new Uint32Array(capacity));
+    this.seq = copy(this.seq, new Uint32Array(capacity));
+    this.startMs = copy(this.startMs, new Float64Array(capacity));
+    this.thash = copy(this.thash, new Uint32Array(capacity * 2), 2);
+    this.heapPos = copy(this.heapPos, new Int32Array(capacity));
+    if (this.chainsOn) {
+      this.chainNext = copy(this.chainNext, new Int32Array(capacity * 2), 2);
+      this.chainPrev = copy(this.chainPrev, new Int32Array(capacity * 2), 2);
+      this.nodeBucket = copy(this.nodeBucket, new Int32Array(capacity * 2), 2);
+    }
     // The heap holds at most `count` <= highWater nodes.
     const heap = new Int32Array(capacity);
     heap.set(this.heap.subarray(0, this.heapSize));
@@ -528,7 +591,7 @@ export class ConnTable {
   private heapPush(idx: number): void {
     const p = this.heapSize++;
     this.heap[p] = idx;
-    this.heapKey[p] = this.deadline[idx]!;
+    this.heapKey[p] = this.deadlineOf(idx);
     this.heapPos[idx] = p;
     this.siftUp(p);
   }

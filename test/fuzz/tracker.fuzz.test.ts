@@ -260,8 +260,8 @@ class Harness {
         this.fail(`tracker ${w}: table.count ${t.count}, entries() ${snaps.length}, slots ${idxs.length}`);
       }
       for (const idx of idxs) {
-        if (!(t.deadline[idx]! > e.nowMs)) {
-          this.fail(`tracker ${w}: entry ${idx} has deadline ${t.deadline[idx]} <= clock ${e.nowMs}`);
+        if (!(t.deadlineOf(idx) > e.nowMs)) {
+          this.fail(`tracker ${w}: entry ${idx} has deadline ${t.deadlineOf(idx)} <= clock ${e.nowMs}`);
         }
         const ob = t.tupleBase(idx, 0);
         const rb = t.tupleBase(idx, 1);

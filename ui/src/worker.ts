@@ -84,7 +84,7 @@ function run(runId: number): void {
     if (kind !== EVENT_DESTROY) return;
     destroyedId = engine.table.id[conn]!;
     destroyMs = timeMs;
-    destroyedState = engine.table.state[conn]!;
+    destroyedState = engine.table.stateOf(conn);
     const l = laneById.get(destroyedId);
     if (l !== undefined) {
       const c = conns[l - 1]!;

@@ -66,6 +66,7 @@ export function openFlows(ct: Conntrack, path: string): OpenFlows {
 // ---- reading comfort and live use -------------------------------------------------------------
 
 import type { PacketResult } from '../../core/packet-result.js';
+import { CTSTATE_INVALID, CTSTATE_NAMES } from '../../core/consts.js';
 import type { ConnSnapshot } from '../../format/snapshot.js';
 import { compileFilter, FilterError, formatPrettyTable, formatSummary, reasonKey, type EntryPredicate, type ReplaySummary } from '../../format/pretty.js';
 
@@ -93,14 +94,20 @@ export function prettyLines(entries: readonly ConnSnapshot[], color = useColor()
 /** Collects the end-of-replay summary; call observe() for each packet result. */
 export class SummaryCollector {
   private readonly sum: ReplaySummary = { packets: 0, ctstates: {}, invalidReasons: {}, firstTime: 0, lastTime: 0 };
+  /** Packets per ctstate (PacketResult.ctstate), and the ctstates in the order first seen. */
+  private readonly counts = new Float64Array(CTSTATE_NAMES.length);
+  private readonly seen: number[] = [];
 
   observe(r: PacketResult, timeSec: number): void {
     const s = this.sum;
     if (s.packets === 0) s.firstTime = timeSec;
     s.lastTime = timeSec;
     s.packets++;
-    s.ctstates[r.ctstateName] = (s.ctstates[r.ctstateName] ?? 0) + 1;
-    if (r.ctstateName === 'invalid') {
+    const c = r.ctstate;
+    const n = this.counts[c]!;
+    this.counts[c] = n + 1;
+    if (n === 0) this.seen.push(c);
+    if (c === CTSTATE_INVALID) {
       const reasons = r.reasons();
       const key = reasons.length > 0 ? reasons.map(reasonKey).join('; ') : '(no message)';
       s.invalidReasons[key] = (s.invalidReasons[key] ?? 0) + 1;
@@ -108,6 +115,7 @@ export class SummaryCollector {
   }
 
   lines(entries: readonly ConnSnapshot[]): string[] {
+    for (const c of this.seen) this.sum.ctstates[CTSTATE_NAMES[c]!] = this.counts[c]!;
     return formatSummary(this.sum, entries);
   }
 }

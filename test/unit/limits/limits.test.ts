@@ -117,7 +117,7 @@ test('early drop kills every non-ASSURED entry of the first bucket that has one,
   const t = ct.engine.table;
   let victims: Array<[number, number]> = [];
   ct.engine.onEvent((kind, conn) => {
-    if (kind !== 2 || t.deadline[conn]! <= ct.engine.nowMs) return; // expiry, not eviction
+    if (kind !== 2 || t.deadlineOf(conn) <= ct.engine.nowMs) return; // expiry, not eviction
     victims.push([t.bucketOf(t.tuples, t.tupleBase(conn, 0)), t.bucketOf(t.tuples, t.tupleBase(conn, 1))]);
   });
   let multi = 0;
@@ -141,7 +141,7 @@ test('early drop kills every non-ASSURED entry of the first bucket that has one,
       for (let k = 0; k < n; k++) {
         const idx = nodes[k]! >> 1;
         if (idx === r.conn) continue;
-        assert.ok(t.status[idx]! & IPS_ASSURED, `frame ${f.index}: a non-ASSURED entry left in bucket +${d}`);
+        assert.ok(t.statusOf(idx) & IPS_ASSURED, `frame ${f.index}: a non-ASSURED entry left in bucket +${d}`);
       }
     }
   });
