@@ -53,7 +53,9 @@ const R_MARK = R_STATUS + 3;
 const R_DEADLINE = R_STATUS + 4; // f64
 const R_AUX = R_STATUS + 6; // f64
 const R_COUNTERS = R_STATUS + 8; // 4 × f64: packets, bytes original; packets, bytes reply
-const R_PW = R_STATUS + 16;
+/** The entry's key in the timer heap (f64), so a refresh needs no heap access to see it is later. */
+const R_TIMER_KEY = R_STATUS + 16;
+const R_PW = R_STATUS + 18;
 /** Words per entry record (even, so every record's f64 fields are aligned). */
 export const RECORD_WORDS = R_PW + PROTO_WORDS;
 
@@ -284,15 +286,17 @@ export class ConnTable {
   /** Reserves an entry (an unconfirmed nf_conn). */
   alloc(): number {
     let idx = this.freeHead;
-    if (idx >= 0) this.freeHead = this.heapPos[idx]!;
-    else {
+    if (idx >= 0) {
+      this.freeHead = this.heapPos[idx]!;
+      // Tuples are written by the caller; everything else starts at zero.
+      const rec = this.rec;
+      for (let i = idx * RECORD_WORDS + R_STATUS, end = (idx + 1) * RECORD_WORDS; i < end; i++) rec[i] = 0;
+    } else {
       // Growing 4× at a time: fresh typed arrays are zero pages the OS maps on first touch.
       if (this.highWater === this.capacity) this.grow(Math.min(this.capacity * 4, MAX_ENTRIES));
       if (this.highWater === this.capacity) throw new RangeError(`connection table full: ctscope holds at most ${MAX_ENTRIES} entries`);
-      idx = this.highWater++;
+      idx = this.highWater++; // never used: still zero
     }
-    // Tuples are written by the caller; everything else starts at zero.
-    this.rec.fill(0, idx * RECORD_WORDS + R_STATUS, (idx + 1) * RECORD_WORDS);
     this.rec[idx * RECORD_WORDS + R_LIVE] = 1;
     this.seq[idx] = this.nextSeq++;
     // Ids look random in the kernel; a stepped sequence keeps replays deterministic.
@@ -374,13 +378,12 @@ export class ConnTable {
    * an earlier one moves the entry up now.
    */
   setDeadline(idx: number, deadlineMs: number): void {
-    this.recF[(idx * RECORD_WORDS + R_DEADLINE) >> 1] = deadlineMs;
-    if (this.rec[idx * RECORD_WORDS + R_LIVE] !== 2) return;
+    const r = idx * RECORD_WORDS;
+    this.recF[(r + R_DEADLINE) >> 1] = deadlineMs;
+    if (this.rec[r + R_LIVE] !== 2 || deadlineMs >= this.recF[(r + R_TIMER_KEY) >> 1]!) return;
     const p = this.heapPos[idx]!;
-    if (deadlineMs < this.heapKey[p]!) {
-      this.heapKey[p] = deadlineMs;
-      this.siftUp(p);
-    }
+    this.setKey(p, deadlineMs);
+    this.siftUp(p);
   }
 
   /** The confirmed entry that expires first, or -1. */
@@ -392,7 +395,7 @@ export class ConnTable {
       const d = this.deadlineOf(idx);
       if (keys[0] === d) return idx;
       // A stale key (the entry was refreshed): sink it to its real deadline.
-      keys[0] = d;
+      this.setKey(0, d);
       this.siftDown(0);
     }
     return -1;
@@ -456,6 +459,7 @@ export class ConnTable {
       const p = this.heapPos[i]!;
       if (p < 0 || p >= this.heapSize || this.heap[p] !== i) return `entry ${i} is not in the timer heap`;
       if (this.heapKey[p]! > deadline) return `entry ${i}: timer key after its deadline`;
+      if (this.heapKey[p] !== this.recF[(i * RECORD_WORDS + R_TIMER_KEY) >> 1]) return `entry ${i}: timer key and its copy differ`;
     }
     if (confirmed !== this.count) return `count ${this.count} != ${confirmed} confirmed entries`;
     if (this.heapSize !== this.count) return `heap holds ${this.heapSize} for ${this.count} entries`;
@@ -591,8 +595,8 @@ export class ConnTable {
   private heapPush(idx: number): void {
     const p = this.heapSize++;
     this.heap[p] = idx;
-    this.heapKey[p] = this.deadlineOf(idx);
     this.heapPos[idx] = p;
+    this.setKey(p, this.deadlineOf(idx));
     this.siftUp(p);
   }
 
@@ -606,6 +610,12 @@ export class ConnTable {
     this.heapPos[last] = p;
     this.siftUp(p);
     this.siftDown(this.heapPos[last]!);
+  }
+
+  /** Sets the key of heap node p, and its copy in the entry's record. */
+  private setKey(p: number, key: number): void {
+    this.heapKey[p] = key;
+    this.recF[(this.heap[p]! * RECORD_WORDS + R_TIMER_KEY) >> 1] = key;
   }
 
   /** Node a before node b: earlier key, then older entry. */
