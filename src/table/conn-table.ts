@@ -553,13 +553,15 @@ export class ConnTable {
   }
 
   private rehash(size: number): void {
-    const old = this.slots;
     this.slots = new Int32Array(size);
     this.slotMask = size - 1;
-    // Same insertion order as before (slot order), so equal tuples keep their precedence.
-    for (let i = 0; i < old.length; i++) {
-      const v = old[i]!;
-      if (v !== 0) this.insertSlot((v & SLOT_VALUE) - 1);
+    // Entry by entry (the stored hashes are read in order, not at random), reply
+    // first as in confirm(). Only equal tuples depend on the order, and those
+    // belong to one entry.
+    for (let i = 0; i < this.highWater; i++) {
+      if (!this.isConfirmed(i)) continue;
+      this.insertSlot((i << 1) | 1);
+      this.insertSlot(i << 1);
     }
   }
 
