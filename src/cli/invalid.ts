@@ -9,8 +9,7 @@ import { Conntrack, type ConntrackOptions } from '../conntrack.js';
 import type { Sysctls } from '../core/sysctl.js';
 import { stateName } from '../proto/l4proto.js';
 import { CaptureReader } from '../io/capture-reader.js';
-import { createFrame } from '../io/frame.js';
-import type { CaptureFrame } from '../io/frame.js';
+import { createFrame, type CaptureFrame } from '../io/frame.js';
 import { isSupportedLinkType, linkTypeName } from '../packet/link.js';
 import { CaptureError } from '../io/errors.js';
 import { packetInfo, type PacketInfo } from './packet-line.js';
@@ -52,6 +51,7 @@ function run(bytes: Uint8Array, options: ConstructorParameters<typeof Conntrack>
   const f = createFrame();
   reader.push(bytes);
   reader.end();
+  let damage: CaptureError | null = null;
   try {
     while (reader.next(f)) {
       if (!isSupportedLinkType(f.linkType)) throw new CaptureError(`unsupported link type ${f.linkType} (${linkTypeName(f.linkType)})`, f.fileOffset);
@@ -59,9 +59,9 @@ function run(bytes: Uint8Array, options: ConstructorParameters<typeof Conntrack>
     }
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
-    return { ct, read: reader, damage: e };
+    damage = e;
   }
-  return { ct, read: reader, damage: null };
+  return { ct, read: reader, damage };
 }
 
 function connectionName(p: PacketInfo): string {
