@@ -8,8 +8,8 @@
 import { Conntrack, type ConntrackOptions } from '../conntrack.js';
 import type { Sysctls } from '../core/sysctl.js';
 import { stateName } from '../proto/l4proto.js';
-import { readCapture } from '../io/capture-reader.js';
-import type { CaptureFrame } from '../io/frame.js';
+import { CaptureReader } from '../io/capture-reader.js';
+import { createFrame, type CaptureFrame } from '../io/frame.js';
 import { isSupportedLinkType, linkTypeName } from '../packet/link.js';
 import { CaptureError } from '../io/errors.js';
 import { packetInfo, type PacketInfo } from './packet-line.js';
@@ -38,13 +38,30 @@ interface Flagged {
 
 type FrameVisitor = (f: CaptureFrame, ct: Conntrack) => void;
 
-function run(bytes: Uint8Array, options: ConstructorParameters<typeof Conntrack>[0], visit: FrameVisitor): Conntrack {
+/** What reading the capture found besides its frames. */
+export interface InvalidRead {
+  read: Pick<CaptureReader, 'warnings' | 'truncatedAt'>;
+  /** What stopped the reading early (a damaged capture): the frames before it were reported. */
+  damage: CaptureError | null;
+}
+
+function run(bytes: Uint8Array, options: ConstructorParameters<typeof Conntrack>[0], visit: FrameVisitor): InvalidRead & { ct: Conntrack } {
   const ct = new Conntrack(options);
-  readCapture(bytes, (f) => {
-    if (!isSupportedLinkType(f.linkType)) throw new CaptureError(`unsupported link type ${f.linkType} (${linkTypeName(f.linkType)})`, f.fileOffset);
-    visit(f, ct);
-  });
-  return ct;
+  const reader = new CaptureReader();
+  const f = createFrame();
+  reader.push(bytes);
+  reader.end();
+  let damage: CaptureError | null = null;
+  try {
+    while (reader.next(f)) {
+      if (!isSupportedLinkType(f.linkType)) throw new CaptureError(`unsupported link type ${f.linkType} (${linkTypeName(f.linkType)})`, f.fileOffset);
+      visit(f, ct);
+    }
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+    damage = e;
+  }
+  return { ct, read: reader, damage };
 }
 
 function connectionName(p: PacketInfo): string {
@@ -58,16 +75,20 @@ function reasonKind(reason: string): string {
   return reason.replace(/\d+(\.\d+){0,3}/g, 'N');
 }
 
+/**
+ * Prints the report; a damaged capture's packets before the damage are
+ * reported (nothing when there were none), and the damage returned.
+ */
 export function reportInvalid(
   bytes: Uint8Array,
   options: ConntrackOptions & { sysctl: Record<string, number> },
   json: boolean,
   out: Output,
-): void {
+): InvalidRead {
   const flagged = new Map<number, Flagged>();
   let t0 = -1;
   let packets = 0;
-  const base = run(bytes, options, (f, ct) => {
+  const { ct: base, ...done } = run(bytes, options, (f, ct) => {
     packets++;
     const ts = f.tsSec + f.tsNsec / 1e9;
     if (t0 < 0) t0 = ts;
@@ -82,7 +103,8 @@ export function reportInvalid(
       acceptedWith: [],
     });
   });
-  // Re-run the capture under each setting that differs from the base and could help.
+  if (done.damage !== null && packets === 0) return done;
+  // Re-run the capture under each setting that differs from the base and could help (up to the same damage).
   for (const c of CANDIDATES) {
     if (base.sysctl[c.name] === c.value || flagged.size === 0) continue;
     run(bytes, { ...options, sysctl: { ...options.sysctl, [c.name]: c.value } }, (f, ct) => {
@@ -110,8 +132,11 @@ export function reportInvalid(
     }
     out.line(fl.acceptedWith.length > 0 ? `  accepted with ${fl.acceptedWith.join(', or with ')}` : '  no sysctl changes this outcome');
   }
-  if (json) return;
+  if (!json) summarize(flagged, packets, out);
+  return done;
+}
 
+function summarize(flagged: Map<number, Flagged>, packets: number, out: Output): void {
   const byReason = new Map<string, number>();
   const byConn = new Map<string, Map<string, number>>();
   let invalid = 0;

@@ -3,7 +3,7 @@
  * kernel would show. stdout carries only what was asked for; warnings and the
  * summary go to stderr.
  */
-import { captureErrorExit } from './capture-errors.js';
+import { captureErrorExit, captureWarnings, inputName } from './capture-errors.js';
 import { Conntrack, type ConntrackEvent } from '../conntrack.js';
 import { CTSTATE_NAMES } from '../core/consts.js';
 import { R_BAD_CHECKSUM } from '../core/reasons.js';
@@ -218,15 +218,12 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   });
 
   if (invalid !== 'off') {
-    const bytes = readWholeCapture(file);
-    try {
-      reportInvalid(bytes, ctOpts, invalid === 'json', out);
-    } catch (e) {
-      return captureErrorExit(out, file, e);
-    }
+    const done = reportInvalid(readWholeCapture(file), ctOpts, invalid === 'json', out);
+    // Otherwise the replay below reads the capture again and reports its warnings and damage.
     if (table === 'none' && !p.options.has('stats')) {
       out.flush();
-      return 0;
+      captureWarnings(out, file, done.read);
+      return done.damage === null ? 0 : captureErrorExit(out, file, done.damage);
     }
   }
 
@@ -257,9 +254,10 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   let frames = 0;
   let stopAt = Infinity;
   const source = openCapture(file);
-  let summary;
+  // A capture damaged after some packets: those are reported in full, then the error.
+  let damage: CaptureError | null = null;
   try {
-    summary = await source.forEach((frame) => {
+    await source.forEach((frame) => {
       const ts = frame.tsSec + frame.tsNsec / 1e9;
       if (t0 < 0) {
         t0 = ts;
@@ -284,12 +282,14 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
       return true;
     });
   } catch (e) {
-    return captureErrorExit(out, file, e);
+    if (!(e instanceof CaptureError) || frames === 0) return captureErrorExit(out, file, e);
+    damage = e;
   } finally {
     source.close();
   }
+  const summary = source.summary;
   if (summary.frames === 0 && summary.truncatedAt === null) {
-    out.stderr(`ctscope: ${file === '-' ? 'stdin' : file}: capture holds no packets\n`);
+    out.stderr(`ctscope: ${inputName(file)}: capture holds no packets\n`);
   }
   progress.done();
   order.flush();
@@ -316,10 +316,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   if (p.options.has('summary')) out.stderr(sum.lines(ct.entries()).join('\n') + '\n');
   offInterrupt();
 
-  for (const w of summary.warnings) out.stderr(`ctscope: warning: ${w}\n`);
-  if (summary.truncatedAt !== null) {
-    out.stderr(`ctscope: warning: ${file === '-' ? 'stdin' : file}: capture ends mid-record at offset ${summary.truncatedAt}; the packets before it were processed\n`);
-  }
+  captureWarnings(out, file, summary);
   if (ct.sysctl.nf_conntrack_checksum && badChecksum > 0 && badChecksum * 2 >= l4Packets) {
     out.stderr(`ctscope: warning: ${badChecksum} of ${l4Packets} TCP/UDP packets have bad checksums (INVALID, "bad checksum"): ` +
       'a capture taken on the sending host with checksum offload looks like this; ' +
@@ -329,5 +326,5 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
     const parts = CTSTATE_NAMES.map((n, i) => (counts[i]! > 0 ? `${counts[i]} ${n}` : '')).filter((s) => s !== '');
     out.stderr(`ctscope: ${frames} packets (${parts.join(', ') || 'none'}), ${lazy ? ct.count : entries.length} entries in the table\n`);
   }
-  return 0;
+  return damage === null ? 0 : captureErrorExit(out, file, damage);
 }

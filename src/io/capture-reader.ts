@@ -30,6 +30,14 @@
  * delivered. After an error every further next() rethrows it. A stream that
  * ends in the middle of a record is not an error: next() returns false and
  * truncatedAt holds the offset where the incomplete record starts.
+ *
+ * Damage: a length field that can't be trusted (pcap record length beyond
+ * the maximum, or beyond its original length / the snaplen with no record
+ * header after it; pcapng block length too small, unaligned, over 16 MiB or
+ * not matching its trailing copy) is fatal, because the next record can't be
+ * found reliably. A pcapng packet block whose own length is consistent but
+ * whose content is unusable (unknown interface, captured length beyond the
+ * block) is skipped with a warning, and reading goes on at the next block.
  */
 import { CaptureError } from './errors.js';
 import type { CaptureFrame } from './frame.js';
@@ -70,6 +78,22 @@ export function sniffFormat(bytes: Uint8Array): CaptureFormat | null {
   const m = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
   if (m === BT_SHB) return 'pcapng';
   return pcapMagicKind(m) !== null ? 'pcap' : null;
+}
+
+/** Compressed formats that captures often come in (`capture.pcap.gz`), by their leading bytes. */
+const COMPRESSED: ReadonlyArray<readonly [number, number, string]> = [
+  // [magic, mask, name] on the first 4 bytes read big-endian
+  [0x1f8b0000, 0xffff0000, 'gzip'],
+  [0x28b52ffd, 0xffffffff, 'zstd'],
+  [0xfd377a58, 0xffffffff, 'xz'],
+  [0x425a6800, 0xffffff00, 'bzip2'],
+];
+
+function notCaptureMessage(beMagic: number): string {
+  for (const [magic, mask, name] of COMPRESSED) {
+    if (((beMagic & mask) >>> 0) === magic) return `not a pcap or pcapng file but ${name}-compressed data: decompress it first`;
+  }
+  return `not a pcap or pcapng file (magic 0x${hex32(beMagic)})`;
 }
 
 const S_SNIFF = 0;
@@ -122,6 +146,7 @@ export class CaptureReader {
   private linkType = 0;
   private fcsLen = 0;
   private snapWarned = false;
+  private origWarned = false;
 
   // pcapng
   private firstShb = true;
@@ -358,7 +383,7 @@ export class CaptureReader {
             this.fmt = 'pcap';
             this.state = S_PCAP_HDR;
           } else {
-            throw new CaptureError(`not a pcap or pcapng file (magic 0x${hex32(m)})`, 0);
+            throw new CaptureError(notCaptureMessage(m), 0);
           }
           continue;
         }
@@ -397,8 +422,7 @@ export class CaptureReader {
           const start = this.skipStart;
           if (!this.skipBytes()) return this.eof(start);
           if (!this.ensure(4)) return this.eof(start);
-          const trailer = this.v.getUint32(this.o, this.le);
-          if (trailer !== this.skipLen) this.badTrailer(start, trailer, this.skipLen);
+          this.checkTrailer(start, this.v.getUint32(this.o, this.le), this.skipLen);
           this.consume(4);
           this.state = S_NG_BLOCK;
           continue;
@@ -417,15 +441,23 @@ export class CaptureReader {
     const le = this.le;
     const caplen = this.v.getUint32(this.o + 8, le);
     if (caplen > MAX_CAPLEN) {
+      // libpcap and Wireshark give up here too: the next record can't be found.
+      const snap = this.snaplen !== 0 && this.snaplen < MAX_CAPLEN ? `snaplen ${this.snaplen} and ` : '';
       throw new CaptureError(
-        `pcap record at offset ${start} has bad captured length ${caplen}`,
+        `pcap record length ${caplen} exceeds ${snap}the ${MAX_CAPLEN}-byte maximum (damaged capture?)`,
         start,
       );
     }
-    if (!this.ensure(h + caplen)) return this.eof(start);
+    const origLen = this.v.getUint32(this.o + 12, le);
+    const suspect = caplen > origLen || (caplen > this.snaplen && this.snaplen !== 0);
+    if (!this.ensure(h + caplen)) {
+      // A cut file's last record has a sound length; a suspect one running off the end is damage.
+      if (suspect && this.ended) this.damagedRecord(start, caplen, origLen, 'runs past the end of the capture');
+      return this.eof(start);
+    }
+    if (suspect && !this.checkSuspectRecord(start, caplen, origLen)) return false;
     const v = this.v;
     const o = this.o;
-    const origLen = v.getUint32(o + 12, le);
     const sec = v.getUint32(o, le);
     const frac = v.getUint32(o + 4, le);
     if (this.nsec) {
@@ -443,12 +475,6 @@ export class CaptureReader {
       frame.tsSec = sec + Math.floor(frac / 1000000);
       frame.tsNsec = (frac % 1000000) * 1000;
     }
-    if (caplen > this.snaplen && this.snaplen !== 0 && !this.snapWarned) {
-      this.snapWarned = true;
-      this.warn(
-        `pcap record at offset ${start} has captured length ${caplen} above the snapshot length ${this.snaplen}`,
-      );
-    }
     frame.index = ++this.count;
     frame.linkType = this.linkType;
     frame.buf = this.b;
@@ -463,15 +489,77 @@ export class CaptureReader {
     return true;
   }
 
-  private badLength(start: number, len: number): never {
-    throw new CaptureError(`pcapng block at offset ${start} has bad length ${len}`, start);
+  /**
+   * A record longer than the snaplen or than its own original length is
+   * either from a sloppy writer (libpcap reads those) or has a damaged length
+   * field, which would make the reader continue from inside some packet. Tell
+   * them apart by the record header that must follow: when it fails the checks
+   * Wireshark uses to recognise pcap records, this record's length is the
+   * damage. Leaves (b, v, o) at the record; false = more input needed.
+   */
+  private checkSuspectRecord(start: number, caplen: number, origLen: number): boolean {
+    const h = this.recHdrLen;
+    if (this.ensure(h + caplen + h)) {
+      const v = this.v;
+      const n = this.o + h + caplen;
+      const nextCaplen = v.getUint32(n + 8, this.le);
+      if (
+        nextCaplen > MAX_CAPLEN ||
+        nextCaplen > v.getUint32(n + 12, this.le) ||
+        v.getUint32(n + 4, this.le) >= (this.nsec ? 1000000000 : 1000000)
+      ) {
+        this.damagedRecord(start, caplen, origLen, 'no record header follows it');
+      }
+    } else if (!this.ended) {
+      return false;
+    } else {
+      this.ensure(h + caplen); // the last record: nothing follows to check against
+    }
+    // Once per kind: a sloppy writer does it on every record.
+    const overOrig = caplen > origLen;
+    if (overOrig ? !this.origWarned : !this.snapWarned) {
+      if (overOrig) this.origWarned = true;
+      else this.snapWarned = true;
+      this.warn(`pcap record at offset ${start} has captured length ${caplen} above ${this.exceeded(caplen, origLen)}`);
+    }
+    return true;
   }
 
-  private badTrailer(start: number, trailer: number, len: number): never {
+  /** What a suspect record's length is longer than. */
+  private exceeded(caplen: number, origLen: number): string {
+    return caplen > origLen ? `its original length ${origLen}` : `the snapshot length ${this.snaplen}`;
+  }
+
+  private damagedRecord(start: number, caplen: number, origLen: number, why: string): never {
     throw new CaptureError(
-      `pcapng block at offset ${start} has trailing length ${trailer}, expected ${len}`,
+      `pcap record length ${caplen} exceeds ${this.exceeded(caplen, origLen)} and ${why} (damaged capture?)`,
       start,
     );
+  }
+
+  /** Throws unless a block length can be trusted to find the next block. */
+  private checkLength(start: number, len: number, min: number, max: number, kind: string): void {
+    let why: string;
+    if (len % 4 !== 0) why = 'is not a multiple of 4';
+    else if (len < min) why = `is below the ${min}-byte minimum`;
+    else if (len > max) why = `exceeds the ${max >>> 20} MiB limit`;
+    else return;
+    throw new CaptureError(`pcapng ${kind}block length ${len} ${why} (damaged capture?)`, start);
+  }
+
+  private checkTrailer(start: number, trailer: number, len: number): void {
+    if (trailer === len) return;
+    throw new CaptureError(
+      `pcapng block length ${len} does not match its trailing copy ${trailer} (damaged capture?)`,
+      start,
+    );
+  }
+
+  /** A packet block with a consistent length but unusable content: warn and go on with the next block. */
+  private skipDamaged(start: number, len: number, why: string): 2 {
+    this.warn(`pcapng packet block at offset ${start} skipped: ${why}`);
+    this.consume(len);
+    return 2;
   }
 
   /** Needs more input while reading the block at start. */
@@ -500,22 +588,21 @@ export class CaptureReader {
       else if (bom === 0x4d3c2b1a) le = true;
       else {
         throw new CaptureError(
-          `pcapng section header at offset ${start} has bad byte-order magic 0x${hex32(bom)}`,
+          `pcapng section header has bad byte-order magic 0x${hex32(bom)} (damaged capture?)`,
           start,
         );
       }
       const len = this.v.getUint32(this.o + 4, le);
-      if (len < MIN_SHB_LEN || len % 4 !== 0 || len > MAX_BLOCK_LEN) this.badLength(start, len);
+      this.checkLength(start, len, MIN_SHB_LEN, MAX_BLOCK_LEN, 'section header ');
       if (!this.ensure(len)) return this.ngNeed(start);
       const v = this.v;
       const o = this.o;
-      const trailer = v.getUint32(o + len - 4, le);
-      if (trailer !== len) this.badTrailer(start, trailer, len);
+      this.checkTrailer(start, v.getUint32(o + len - 4, le), len);
       const major = v.getUint16(o + 12, le);
       const minor = v.getUint16(o + 14, le);
       if (major !== 1) {
         throw new CaptureError(
-          `unsupported pcapng version ${major}.${minor} (section at offset ${start})`,
+          `unsupported pcapng version ${major}.${minor}`,
           start,
         );
       }
@@ -528,20 +615,19 @@ export class CaptureReader {
 
     const le = this.le;
     const len = this.v.getUint32(this.o + 4, le);
-    if (len < 12 || len % 4 !== 0) this.badLength(start, len);
 
-    let min: number;
     switch (type) {
-      case BT_IDB: min = MIN_IDB_LEN; break;
-      case BT_EPB: min = MIN_EPB_LEN; break;
-      case BT_PB: min = MIN_PB_LEN; break;
-      case BT_SPB: min = MIN_SPB_LEN; break;
+      case BT_IDB: this.checkLength(start, len, MIN_IDB_LEN, MAX_BLOCK_LEN, 'interface description '); break;
+      case BT_EPB: this.checkLength(start, len, MIN_EPB_LEN, MAX_BLOCK_LEN, 'enhanced packet '); break;
+      case BT_PB: this.checkLength(start, len, MIN_PB_LEN, MAX_BLOCK_LEN, 'packet '); break;
+      case BT_SPB: this.checkLength(start, len, MIN_SPB_LEN, MAX_BLOCK_LEN, 'simple packet '); break;
       default: {
-        // Unknown or uninteresting block (NRB, ISB, DSB, custom...): skip by length.
+        // Unknown or uninteresting block (NRB, ISB, DSB, custom...): skipped by length, as
+        // the format asks, with no size limit since it is never held in memory.
+        this.checkLength(start, len, 12, Infinity, '');
         if (len <= SKIP_INLINE_MAX) {
           if (!this.ensure(len)) return this.ngNeed(start);
-          const trailer = this.v.getUint32(this.o + len - 4, le);
-          if (trailer !== len) this.badTrailer(start, trailer, len);
+          this.checkTrailer(start, this.v.getUint32(this.o + len - 4, le), len);
           this.consume(len);
           return 2;
         }
@@ -553,12 +639,10 @@ export class CaptureReader {
         return 2;
       }
     }
-    if (len < min || len > MAX_BLOCK_LEN) this.badLength(start, len);
     if (!this.ensure(len)) return this.ngNeed(start);
     const v = this.v;
     const o = this.o;
-    const trailer = v.getUint32(o + len - 4, le);
-    if (trailer !== len) this.badTrailer(start, trailer, len);
+    this.checkTrailer(start, v.getUint32(o + len - 4, le), len);
 
     if (type === BT_IDB) {
       const id = this.ifaces.length;
@@ -574,22 +658,14 @@ export class CaptureReader {
     let iface: NgInterface | undefined;
     if (type === BT_SPB) {
       iface = this.ifaces[0];
-      if (iface === undefined) {
-        throw new CaptureError(
-          `pcapng simple packet block at offset ${start} but no interface is defined`,
-          start,
-        );
-      }
+      if (iface === undefined) return this.skipDamaged(start, len, 'simple packet block, but no interface is defined');
       ifId = 0;
       origLen = v.getUint32(o + 8, le);
       caplen = origLen;
       if (iface.snaplen !== 0 && caplen > iface.snaplen) caplen = iface.snaplen;
       if (caplen > len - 16) caplen = len - 16;
       if (caplen > MAX_CAPLEN) {
-        throw new CaptureError(
-          `pcapng block at offset ${start} has bad captured length ${caplen}`,
-          start,
-        );
+        return this.skipDamaged(start, len, `captured length ${caplen} exceeds the ${MAX_CAPLEN}-byte maximum`);
       }
       dataOff = o + 12;
       frame.tsSec = 0;
@@ -598,18 +674,15 @@ export class CaptureReader {
       ifId = type === BT_EPB ? v.getUint32(o + 8, le) : v.getUint16(o + 8, le);
       caplen = v.getUint32(o + 20, le);
       origLen = v.getUint32(o + 24, le);
-      if (caplen > len - 32 || caplen > MAX_CAPLEN) {
-        throw new CaptureError(
-          `pcapng block at offset ${start} has bad captured length ${caplen}`,
-          start,
-        );
+      if (caplen > len - 32) {
+        return this.skipDamaged(start, len, `captured length ${caplen} runs past the end of the ${len}-byte block`);
+      }
+      if (caplen > MAX_CAPLEN) {
+        return this.skipDamaged(start, len, `captured length ${caplen} exceeds the ${MAX_CAPLEN}-byte maximum`);
       }
       iface = this.ifaces[ifId];
       if (iface === undefined) {
-        throw new CaptureError(
-          `pcapng packet block at offset ${start} uses interface ${ifId} but the section defines ${this.ifaces.length}`,
-          start,
-        );
+        return this.skipDamaged(start, len, `interface ${ifId} is not defined (the section has ${this.ifaces.length})`);
       }
       iface.ts.convert(v.getUint32(o + 12, le), v.getUint32(o + 16, le), frame);
       dataOff = o + 28;

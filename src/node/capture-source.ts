@@ -70,6 +70,8 @@ export class CaptureSource {
   private fd: number;
   private readonly isStdin: boolean;
   private closed = false;
+  private reader: CaptureReader | null = null;
+  private stopped = false;
 
   /** Use openCapture(). */
   constructor(path: string, fd: number, isStdin: boolean) {
@@ -96,11 +98,27 @@ export class CaptureSource {
   }
 
   /**
+   * What forEach() read, also after it threw: a damaged capture's frames
+   * before the damage and its warnings are still to be reported.
+   */
+  get summary(): ReadSummary {
+    const r = this.reader;
+    return {
+      frames: r?.frames ?? 0,
+      bytes: r?.bytes ?? 0,
+      truncatedAt: r?.truncatedAt ?? null,
+      format: r?.format ?? null,
+      warnings: r?.warnings ?? [],
+      stopped: this.stopped,
+    };
+  }
+
+  /**
    * Reads the whole input, calling onFrame synchronously for every frame
    * (the same frame object each time; its bytes are valid only during the
    * call). Return false from onFrame to stop early. Throws CaptureError
-   * (corrupt capture, `empty file`) or CaptureOpenError (I/O errors).
-   * Closes the source when done.
+   * (corrupt capture, `empty file`) or CaptureOpenError (I/O errors); the
+   * summary getter then tells what was read before. Closes the source when done.
    */
   async forEach(
     onFrame: (f: CaptureFrame) => void | boolean,
@@ -108,6 +126,7 @@ export class CaptureSource {
   ): Promise<ReadSummary> {
     if (this.closed) throw new Error('CaptureSource already closed');
     const reader = new CaptureReader(options.onWarning ? { onWarning: options.onWarning } : {});
+    this.reader = reader;
     const frame = createFrame();
     let stopped = false;
     const drain = (): boolean => {
@@ -162,16 +181,10 @@ export class CaptureSource {
         if (!drain()) stopped = true;
       }
     } finally {
+      this.stopped = stopped;
       this.close();
     }
-    return {
-      frames: reader.frames,
-      bytes: reader.bytes,
-      truncatedAt: reader.truncatedAt,
-      format: reader.format,
-      warnings: reader.warnings,
-      stopped,
-    };
+    return this.summary;
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { Conntrack } from '../../src/conntrack.js';
 import { CaptureReader } from '../../src/io/capture-reader.js';
+import { CaptureError } from '../../src/io/errors.js';
 import { createFrame, type CaptureFrame } from '../../src/io/frame.js';
 import { EVENT_DESTROY } from '../../src/core/conntrack.js';
 import { TCP_CONNTRACK_NAMES } from '../../src/proto/tcp-states.js';
@@ -308,6 +309,8 @@ scope.onmessage = (e: MessageEvent<ToWorker>): void => {
         break;
     }
   } catch (err) {
-    scope.postMessage({ type: 'error', run: 'run' in m ? m.run : -1, message: err instanceof Error ? err.message : String(err) });
+    // Capture messages leave the offset to the caller, as the CLI's `FILE at offset N:` does.
+    const message = err instanceof CaptureError ? `at offset ${err.offset}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    scope.postMessage({ type: 'error', run: 'run' in m ? m.run : -1, message });
   }
 };

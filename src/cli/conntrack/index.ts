@@ -4,7 +4,8 @@
  * filters and -o formats) answered from the table a replayed capture leaves, with
  * conntrack's stdout, stderr summary lines, error messages and exit codes.
  */
-import { captureErrorExit } from '../capture-errors.js';
+import { captureErrorExit, captureWarnings } from '../capture-errors.js';
+import { CaptureError } from '../../io/errors.js';
 import { readFileSync } from 'node:fs';
 import { Conntrack, type ConntrackEvent } from '../../conntrack.js';
 import { SysctlError } from '../../core/sysctl.js';
@@ -230,8 +231,11 @@ export async function conntrackCommand(argv: readonly string[], out: Output): Pr
   const file = own.from;
   let t0 = -1;
   let stopAt = Infinity;
+  let frames = 0;
+  // A capture damaged after some packets: the table they left is answered from, then the error.
+  let damage: CaptureError | null = null;
+  const source = openCapture(file);
   try {
-    const source = openCapture(file);
     await source.forEach((frame) => {
       const ts = frame.tsSec + frame.tsNsec / 1e9;
       if (t0 < 0) {
@@ -240,46 +244,54 @@ export async function conntrackCommand(argv: readonly string[], out: Output): Pr
       }
       if (ts > stopAt) return false;
       ct.processFrame(frame);
+      frames++;
       return true;
     });
   } catch (e) {
-    return captureErrorExit(out, file, e);
+    if (!(e instanceof CaptureError) || frames === 0) return captureErrorExit(out, file, e);
+    damage = e;
   }
   if (own.at !== undefined && t0 >= 0) ct.advance(t0 + own.at);
+  const code = answer();
+  captureWarnings(out, file, source.summary);
+  return damage === null ? code : captureErrorExit(out, file, damage);
 
-  switch (req.command) {
-    case 'E': {
-      if (xmlOpen) out.line(XML_FOOTER);
-      out.flush();
-      summary(out, `${events} flow events have been shown.`);
-      return 0;
-    }
-    case 'C':
-      out.stdout(`${ct.count}\n`);
-      return 0;
-    case 'S':
-      out.stdout(formatStats(ct.stats) + '\n');
-      return 0;
-    case 'G': {
-      const hit = ct.entries().find((s) => entryIsTuple(req, s));
-      if (hit === undefined) {
-        summary(out, "Operation failed: such conntrack doesn't exist");
-        return 1;
+  /** conntrack's answer from the table the capture left; its exit code. */
+  function answer(): number {
+    switch (req.command) {
+      case 'E': {
+        if (xmlOpen) out.line(XML_FOOTER);
+        out.flush();
+        summary(out, `${events} flow events have been shown.`);
+        return 0;
       }
-      // A get holds one more reference than a dump: conntrack -G prints use=2.
-      out.line(formatListLine(req, { ...hit, use: hit.use + 1 }));
-      out.flush();
-      summary(out, '1 flow entries have been shown.');
-      return 0;
-    }
-    default: {
-      const shown = ct.entries().filter((s) => entryMatches(req, s));
-      if (req.output.has('xml') && shown.length > 0) out.line(XML_HEADER);
-      for (const s of shown) out.line(formatListLine(req, s));
-      if (req.output.has('xml') && shown.length > 0) out.line(XML_FOOTER);
-      out.flush();
-      summary(out, `${shown.length} flow entries have been shown.`);
-      return 0;
+      case 'C':
+        out.stdout(`${ct.count}\n`);
+        return 0;
+      case 'S':
+        out.stdout(formatStats(ct.stats) + '\n');
+        return 0;
+      case 'G': {
+        const hit = ct.entries().find((s) => entryIsTuple(req, s));
+        if (hit === undefined) {
+          summary(out, "Operation failed: such conntrack doesn't exist");
+          return 1;
+        }
+        // A get holds one more reference than a dump: conntrack -G prints use=2.
+        out.line(formatListLine(req, { ...hit, use: hit.use + 1 }));
+        out.flush();
+        summary(out, '1 flow entries have been shown.');
+        return 0;
+      }
+      default: {
+        const shown = ct.entries().filter((s) => entryMatches(req, s));
+        if (req.output.has('xml') && shown.length > 0) out.line(XML_HEADER);
+        for (const s of shown) out.line(formatListLine(req, s));
+        if (req.output.has('xml') && shown.length > 0) out.line(XML_FOOTER);
+        out.flush();
+        summary(out, `${shown.length} flow entries have been shown.`);
+        return 0;
+      }
     }
   }
 }

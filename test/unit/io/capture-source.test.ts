@@ -63,6 +63,21 @@ test('node source: truncated file reports truncatedAt', async () => {
   assert.equal(s.truncatedAt, 28 + 20 + 64);
 });
 
+test('node source: after a damaged capture threw, summary tells what was read before', async () => {
+  const p = join(tmp, 'damaged.pcapng');
+  const epb = (ifId: number, ts: bigint) => ({ kind: 'epb' as const, ifId, ts, data: ipv4Packet(10) });
+  const ng = buildPcapng([{ blocks: [{ kind: 'idb', linkType: 1 }, epb(0, 1n), epb(7, 2n), epb(0, 3n), { kind: 'raw', type: 0x0bad, body: new Uint8Array(8), trailerField: 99 }] }]);
+  writeFileSync(p, ng);
+  const source = openCapture(p);
+  let n = 0;
+  await assert.rejects(source.forEach(() => { n++; }), (e: unknown) => e instanceof CaptureError && e.offset === 28 + 20 + 3 * 64);
+  const s = source.summary;
+  assert.equal(n, 2);
+  assert.equal(s.frames, 2);
+  assert.deepEqual(s.warnings, [`pcapng packet block at offset ${28 + 20 + 64} skipped: interface 7 is not defined (the section has 1)`]);
+  assert.equal(s.truncatedAt, null);
+});
+
 test('node source: open errors are CaptureOpenError with one-line messages', async () => {
   const cases: Array<[string, RegExp]> = [
     [join(tmp, 'nope.pcap'), /^cannot open .*nope\.pcap: no such file$/],
