@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareWithGolden, expectedToDiffer, loadJson, type Golden, type ScenarioInfo } from './compare.js';
+import { compareWithGolden, expectedToDiffer, loadJson, type Golden, type ScenarioInfo } from '../../test/conformance/compare.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const scenarioDir = join(root, 'test', 'conformance', 'scenarios');
