@@ -30,6 +30,7 @@ import { hasPorts } from './proto/l4proto.js';
 import { Defragmenter, DEFRAG_COMPLETE, DEFRAG_DROPPED, DEFRAG_HELD, DEFRAG_NOT_FRAGMENT } from './defrag/defrag.js';
 import { FRAGMENT_COMPLETED, FRAGMENT_DISCARDED, FRAGMENT_HELD } from './core/packet-result.js';
 import { PacketMeta, decodeIp, IP_OK, IP_DROP_REASONS } from './packet/ip.js';
+import type { TableFullReport } from './core/table-full.js';
 
 /** A cheap first look: could this IP packet be a fragment? (IPv4 MF/offset, IPv6 extension headers first.) */
 function mayBeFragment(buf: Uint8Array, dv: DataView, off: number, len: number): boolean {
@@ -67,6 +68,7 @@ export class Conntrack {
 
   constructor(options: ConntrackOptions = {}) {
     this.engine = new ConntrackEngine(options);
+    this.engine.tableFull.describe = (conn, timeMs) => this.snapshot(conn, timeMs);
     this.defrag = new Defragmenter(this.engine.sysctl.nf_conntrack_frag6_timeout * 1000);
   }
 
@@ -95,6 +97,16 @@ export class Conntrack {
     return this.engine.stats.toRecord();
   }
 
+  /**
+   * When the table was full and what it cost: the first and last packet that
+   * found nf_conntrack_max reached, the packets dropped for it, and the entries
+   * evicted (by early drop or by the gc worker), oldest first, at most
+   * `keepEvictions` of them (default 1000). Null when the table never reached its limit.
+   */
+  tableFullReport(): TableFullReport<ConnSnapshot> | null {
+    return this.engine.tableFull.report() as TableFullReport<ConnSnapshot> | null;
+  }
+
   /** Subscribes to conntrack -E style events (NEW, UPDATE, DESTROY). */
   on(_kind: 'event', listener: (e: ConntrackEvent) => void): void {
     this.engine.onEvent((kind, conn, mask, timeMs) => {
@@ -119,6 +131,7 @@ export class Conntrack {
    */
   processFrame(frame: CaptureFrame): PacketResult {
     const e = this.engine;
+    e.tableFull.frame = frame.index;
     e.advance(frame.tsSec * 1000 + frame.tsNsec / 1e6);
     const l = this.link;
     if (!decodeLink(frame, l)) return e.skipped(l.skip ?? 'not IP');

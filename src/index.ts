@@ -2,6 +2,7 @@
 export { Conntrack, type ConntrackOptions, type ConntrackEvent, type EventType } from './conntrack.js';
 export { ConntrackEngine, EVENT_NEW, EVENT_UPDATE, EVENT_DESTROY, type EventListener } from './core/conntrack.js';
 export { PacketResult, type Outcome, type WindowDetail } from './core/packet-result.js';
+export { KEEP_EVICTIONS, type TableFullReport, type Eviction, type EvictedBy } from './core/table-full.js';
 export * from './core/consts.js';
 export { SYSCTL_DEFAULTS, PROFILES, makeSysctls, sysctlKey, SysctlError, type Sysctls } from './core/sysctl.js';
 export { TCP_CONNTRACK_NAMES } from './proto/tcp-states.js';

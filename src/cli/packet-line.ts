@@ -84,5 +84,7 @@ export function packetText(p: PacketInfo, t0: number): string {
   if (p.datagram !== undefined) flow += ` (datagram of frames ${p.datagram.join(',')})`;
   let line = `${head}${p.ctstate.padEnd(11)} ${(p.dir ?? '-').padEnd(8)} ${(p.state ?? '-').padEnd(11)} ${flow}`;
   if (p.reason !== undefined) line += `  [${p.outcome === 'ignored' ? 'ignored: ' : ''}${p.reason}]`;
+  // Dropped without a word: net_ratelimit swallowed the table-full warning, or a drop the kernel does not log.
+  else if (p.outcome === 'dropped') line += '  [dropped]';
   return line;
 }

@@ -26,6 +26,7 @@ import {
 } from './conntrack/replay-hooks.js';
 import { attachIpfix } from './conntrack/ipfix-hook.js';
 import { StatsTicker } from './stats-every.js';
+import { tableFullJson, tableFullText } from './table-full.js';
 import { statSync } from 'node:fs';
 
 function fileSize(file: string): number | null {
@@ -89,7 +90,9 @@ Output (stdout carries only what you ask for; warnings and the summary go to std
                        then a summary by reason and by connection. Reads the whole
                        capture into memory. No table unless --table is given.
   --at SECONDS         print the table as it was SECONDS after the first packet, then stop
-  --stats              the conntrack -S counters
+  --stats              the conntrack -S counters; if the table ever reached nf_conntrack_max,
+                       then when (first and last packet), the packets dropped for it, and the
+                       connections evicted (early drop, gc worker): the first 20 (--json: all)
   --stats-every SECONDS  the counters and the table size (count=, max=) every SECONDS of
                        capture time, each as the table was at that instant
   --pretty             an aligned, coloured table (the default on a terminal when no --table is
@@ -99,7 +102,8 @@ Output (stdout carries only what you ask for; warnings and the summary go to std
   --filter EXPR        which entries the table shows: proto, host, net, port, state
                        with and/or/not, e.g. 'tcp and port 80 and not state TIME_WAIT'
   --summary            at the end, on stderr: packets, connections by protocol and state,
-                       invalid packets by reason, time span (also printed on Ctrl-C)
+                       invalid packets by reason, time span, the table-full block (also
+                       printed on Ctrl-C)
   --follow N           re-print the table every N seconds of capture time (like
                        watch conntrack -L); events and packets flush per packet on stdin
   --flows FILE         a flow record per destroyed entry (and per entry left at the end):
@@ -205,9 +209,14 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   const ipfix = ipfixArg === undefined ? undefined : await attachIpfix(ct, ipfixArg, { live: file === '-' });
   const show = entryFilter(one(p, 'filter'));
   const sum = new SummaryCollector();
+  // The summary, with the table-full block when the table ever reached nf_conntrack_max.
+  const summaryText = (): string => {
+    const full = ct.tableFullReport();
+    return [...sum.lines(ct.entries()), ...(full === null ? [] : tableFullText(full))].join('\n') + '\n';
+  };
   const offInterrupt = onInterruptPrint(() => {
     out.flush();
-    out.stderr(sum.lines(ct.entries()).join('\n') + '\n');
+    out.stderr(summaryText());
     ipfix?.finishSync();
   });
   const followArg = one(p, 'follow');
@@ -309,11 +318,18 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
     default: break;
   }
   if (expect !== 'off') for (const x of ct.expectations()) out.line(expect === 'proc' ? formatExpectProc(x) : formatExpectConntrack(x));
-  if (p.options.has('stats')) out.line(json ? JSON.stringify({ stats: ct.stats }) : formatStats(ct.stats));
+  if (p.options.has('stats')) {
+    out.line(json ? JSON.stringify({ stats: ct.stats }) : formatStats(ct.stats));
+    const full = ct.tableFullReport();
+    if (full !== null) {
+      if (json) out.line(tableFullJson(full));
+      else for (const l of tableFullText(full)) out.line(l);
+    }
+  }
   out.flush();
   const saveTo = one(p, 'save-state');
   if (saveTo !== undefined) saveStateFile(ct, saveTo, ctOpts);
-  if (p.options.has('summary')) out.stderr(sum.lines(ct.entries()).join('\n') + '\n');
+  if (p.options.has('summary')) out.stderr(summaryText());
   offInterrupt();
 
   captureWarnings(out, file, summary);

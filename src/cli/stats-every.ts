@@ -15,7 +15,7 @@ import type { Conntrack } from '../conntrack.js';
 import { formatStats } from '../format/conntrack.js';
 
 /** `sec.usec`, as conntrack -o timestamp prints it. */
-function stamp(timeSec: number): string {
+export function stamp(timeSec: number): string {
   const usecTotal = Math.round(timeSec * 1e6);
   const sec = Math.floor(usecTotal / 1e6);
   return `${sec}.${String(usecTotal - sec * 1e6).padStart(6, '0')}`;

@@ -16,11 +16,15 @@ import { PacketResult, MAX_REASONS } from './packet-result.js';
 import {
   REASON_ARGS, R_ICMP_BAD_CSUM, R_ICMP_INVALID_TYPE, R_ICMPV6_BAD_CSUM, R_ICMPV6_REDIRECT_NOOPT,
   R_ICMPV6_REDIRECT_SADDR, R_ICMPV6_SHORT_REDIRECT, R_OUTER_DADDR4, R_OUTER_DADDR6, R_SHORT_PACKET, R_HELPER, R_TABLE_FULL,
+  R_RATELIMIT_SUPPRESSED,
 } from './reasons.js';
 import { makeSysctls, type Sysctls } from './sysctl.js';
 import { Stats } from './stats.js';
 import { ConnTable } from '../table/conn-table.js';
 import { CHAINS_LOAD, MAX_CHAINLEN_SPAN, MIN_CHAINLEN, NF_CT_EVICTION_RANGE } from './early-drop.js';
+import { GcWorker } from './gc-worker.js';
+import { NetRatelimit } from './ratelimit.js';
+import { KEEP_EVICTIONS, TableFullLog, type EvictedBy } from './table-full.js';
 import { PacketMeta, decodeIp, IP_OK, IP_DROP_REASONS } from '../packet/ip.js';
 import { icmpChecksumOk, l4ChecksumOk } from '../packet/l4-checksum.js';
 import { TUPLE_WORDS, T_META, T_PORTS, addrEquals, copyTuple, loadAddr } from '../tuple/tuple.js';
@@ -67,6 +71,11 @@ export interface EngineOptions {
    * `ftp:2121`, `tftp` (udp/69), `NAME:PORT`. Defaults to none.
    */
   helpers?: readonly string[];
+  /**
+   * How many evicted entries the table-full report keeps in full (the rest are
+   * only counted). Defaults to KEEP_EVICTIONS (1000).
+   */
+  keepEvictions?: number;
 }
 
 /** Frames taking part in a NF_REPEAT loop (TCP reopen) repeat at most this often. */
@@ -95,11 +104,12 @@ export class ConntrackEngine implements TrackerContext {
   private chainScratch = new Int32Array(64);
   /** Deterministic stand-in for get_random_u32_below() of the chain-length limit. */
   private chainRnd: number;
-  /**
-   * Set when a packet was dropped because the table was full: the kernel's gc
-   * worker then runs in early-drop mode (see README, Full tables).
-   */
-  gcEarlyDrop = false;
+  /** The garbage collector on the capture clock: its early-drop mode after a table-full drop (gc-worker.ts). */
+  readonly gc: GcWorker;
+  /** net_ratelimit(), which the table-full warning goes through. */
+  readonly netRatelimit = new NetRatelimit();
+  /** When the table was full and what was evicted (the "table full" summary); describe is set by the library. */
+  readonly tableFull: TableFullLog<unknown>;
 
   constructor(options: EngineOptions = {}) {
     this.sysctl = makeSysctls(options.sysctl, options.profile);
@@ -108,6 +118,8 @@ export class ConntrackEngine implements TrackerContext {
     this.table = new ConnTable(options.initialCapacity ?? 1024, seed);
     this.table.setBuckets(this.sysctl.nf_conntrack_buckets);
     this.chainRnd = (seed ^ 0x9e3779b9) >>> 0;
+    this.gc = new GcWorker((idx, timeMs) => this.evict(idx, timeMs, 'gc_worker'));
+    this.tableFull = new TableFullLog(null, options.keepEvictions ?? KEEP_EVICTIONS);
     const rules = helperRules(options.helpers ?? [], this.sysctl.nf_conntrack_helper !== 0);
     this.helpers = rules.length === 0 ? null : new HelperSupport(this.table, rules, () => this.sysctl.nf_conntrack_expect_max,
       (conn, id) => this.table.isConfirmed(conn) && this.table.id[conn] === id && !(this.table.statusOf(conn) & IPS_DYING));
@@ -125,12 +137,16 @@ export class ConntrackEngine implements TrackerContext {
     } else if (nowMs > this.nowMs) this.nowMs = nowMs;
     const t = this.table;
     if (this.helpers !== null) this.helpers.expire(this.nowMs);
-    // Lazy timers: the top key is a lower bound of every deadline.
-    if (t.nextKey() > this.nowMs) return;
+    // Lazy timers: the top key is a lower bound of every deadline; the gc's next run is one more comparison.
+    const gc = this.gc;
+    if (t.nextKey() > this.nowMs && gc.nextRunMs > this.nowMs) return;
     for (;;) {
+      // In time order; an entry expiring at the instant of a gc run goes first (the run would reap it).
       const idx = t.earliest();
-      if (idx < 0 || t.deadlineOf(idx) > this.nowMs) break;
-      this.destroy(idx, t.deadlineOf(idx));
+      const d = idx < 0 ? Infinity : t.deadlineOf(idx);
+      if (d <= this.nowMs && d <= gc.nextRunMs) this.destroy(idx, d);
+      else if (gc.nextRunMs <= this.nowMs) gc.run(this, gc.nextRunMs);
+      else break;
     }
   }
 
@@ -245,9 +261,12 @@ export class ConntrackEngine implements TrackerContext {
         }
         // __nf_conntrack_alloc(): past nf_conntrack_max, evict or drop the packet.
         const max = this.sysctl.nf_conntrack_max;
-        if (max !== 0 && this.table.count + 1 > max && !this.earlyDrop(tp)) {
-          this.tableFull(r);
-          return;
+        if (max !== 0 && this.table.count + 1 > max) {
+          this.tableFull.hit(this.nowMs);
+          if (!this.earlyDrop(tp)) {
+            this.dropFull(r);
+            return;
+          }
         }
         idx = this.table.alloc();
         const base = this.table.tupleBase(idx, 0);
@@ -360,7 +379,7 @@ export class ConntrackEngine implements TrackerContext {
         }
         const st = t.statusOf(idx);
         if (st & (IPS_ASSURED | IPS_DYING)) continue;
-        this.destroy(idx, this.nowMs);
+        this.evict(idx, this.nowMs, 'early_drop');
         drops++;
       }
       if (drops > 0) {
@@ -371,15 +390,31 @@ export class ConntrackEngine implements TrackerContext {
     return false;
   }
 
-  /** Nothing could be evicted: the packet is dropped before it gets an entry (NF_DROP, stat drop). */
-  private tableFull(r: PacketResult): void {
-    this.gcEarlyDrop = true;
+  /**
+   * Nothing could be evicted: the packet is dropped before it gets an entry
+   * (NF_DROP, stat drop), the gc worker goes into early-drop mode, and the
+   * warning is logged if net_ratelimit() lets it through.
+   */
+  private dropFull(r: PacketResult): void {
+    this.gc.earlyDrop = true;
     this.stats.drop++;
     r.ctstate = CTSTATE_NEW;
     r.dir = -1;
     r.conn = -1;
     r.dropped = true;
-    this.log(R_TABLE_FULL);
+    const logged = this.netRatelimit.allow(this.nowMs);
+    if (logged) {
+      const missed = this.netRatelimit.suppressedReport;
+      if (missed > 0) this.log(R_RATELIMIT_SUPPRESSED, missed);
+      this.log(R_TABLE_FULL);
+    }
+    this.tableFull.drop(logged);
+  }
+
+  /** An entry goes to make room (early drop or the gc worker): DESTROY now, noted for the table-full report. */
+  private evict(idx: number, timeMs: number, by: EvictedBy): void {
+    this.tableFull.evict(idx, timeMs, by);
+    this.destroy(idx, timeMs);
   }
 
   /**

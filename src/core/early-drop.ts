@@ -1,14 +1,16 @@
 /**
  * What a full table does (nf_conntrack_core.c, Linux 6.18), as constants and the
  * protocol rule the gc worker's early-drop mode asks. The packet path itself is
- * in conntrack.ts (earlyDrop, tableFull, chainTooLong).
+ * in conntrack.ts (earlyDrop, dropFull, chainTooLong), the gc worker in
+ * gc-worker.ts, the warning's rate limit in ratelimit.ts.
  *
  * - A new entry that would take nf_conntrack_count past nf_conntrack_max first
  *   tries early drop: up to NF_CT_EVICTION_RANGE buckets from the bucket of the
  *   packet's tuple; in the first one holding any entry that is neither ASSURED
  *   nor dying, all such entries are deleted (DESTROY) and counted in early_drop.
  * - If none could go, the packet is dropped (stat drop) and the kernel warns
- *   TABLE_FULL_MESSAGE (rate-limited); the gc worker is switched to early-drop mode.
+ *   TABLE_FULL_MESSAGE (through net_ratelimit); the gc worker is switched to
+ *   early-drop mode.
  * - At confirmation, a bucket chain longer than a random limit in
  *   [MIN_CHAINLEN, MIN_CHAINLEN + MAX_CHAINLEN_SPAN) refuses the entry:
  *   chaintoolong and insert_failed, the packet is dropped.

@@ -41,6 +41,8 @@ export const R_SCTP_INVALID_STATE = 31;
 export const R_HELPER = 32;
 /** __nf_conntrack_alloc() found the table full and nothing to evict. */
 export const R_TABLE_FULL = 33;
+/** net_ratelimit() opened a new window after refusing messages: "N callbacks suppressed", logged first. */
+export const R_RATELIMIT_SUPPRESSED = 34;
 
 /** Numbers a message carries: at most 8 (two IPv6 addresses as 4 words each). */
 export const REASON_ARGS = 8;
@@ -98,6 +100,7 @@ export function formatReason(code: number, a: ArrayLike<number>, o: number): str
     case R_SCTP_VTAG: return `verification tag check failed ${n(0).toString(16)} vs ${n(1).toString(16)} for dir ${n(2)}`;
     case R_SCTP_INVALID_STATE: return `Invalid, old_state ${n(0)}, dir ${n(1)}, type ${n(2)}`;
     case R_TABLE_FULL: return TABLE_FULL_MESSAGE;
+    case R_RATELIMIT_SUPPRESSED: return `net_ratelimit: ${n(0)} callbacks suppressed`;
     default: return `unknown reason ${code}`;
   }
 }

@@ -9,6 +9,8 @@
  *   writeFileSync('b.state', JSON.stringify(saveState(ct, options)));
  */
 import { Conntrack, type ConntrackOptions } from '../conntrack.js';
+import type { GcState } from '../core/gc-worker.js';
+import type { RatelimitState } from '../core/ratelimit.js';
 import { liveEntries, readClock, readEntry, readStats, writeClock, writeEntry, writeStats, type EngineClock, type RawEntry } from './engine-access.js';
 
 export const STATE_FORMAT = 'ctscope-state';
@@ -22,6 +24,9 @@ export interface SavedState {
   clock: EngineClock;
   stats: Record<string, number>;
   entries: RawEntry[];
+  /** The gc worker's schedule and pass, and net_ratelimit's window (absent in older files: both start afresh). */
+  gc?: GcState;
+  netRatelimit?: RatelimitState;
 }
 
 export class StateError extends Error {
@@ -36,6 +41,8 @@ export function saveState(ct: Conntrack, options: ConntrackOptions = {}): SavedS
     clock: readClock(ct),
     stats: readStats(ct),
     entries: liveEntries(ct).map((i) => readEntry(ct, i)),
+    gc: ct.engine.gc.save(),
+    netRatelimit: ct.engine.netRatelimit.save(),
   };
 }
 
@@ -49,5 +56,7 @@ export function restoreState(data: unknown): Conntrack {
   for (const e of s.entries) writeEntry(ct, e);
   writeClock(ct, s.clock);
   writeStats(ct, s.stats);
+  if (s.gc !== undefined) ct.engine.gc.restore(s.gc);
+  if (s.netRatelimit !== undefined) ct.engine.netRatelimit.restore(s.netRatelimit);
   return ct;
 }

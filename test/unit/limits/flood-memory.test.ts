@@ -50,9 +50,10 @@ test('a 2 M packet SYN flood against nf_conntrack_max=1000 replays in bounded me
   const drop = Number(/drop=(\d+)/.exec(big.stdout)?.[1]);
   const early = Number(/early_drop=(\d+)/.exec(big.stdout)?.[1]);
   assert.ok(drop > 0 && early > 0, big.stdout);
-  // Every flood SYN beyond the first 900 either evicted or was dropped (legit packets never were).
+  // Every flood SYN beyond the first 900 either evicted or was dropped (legit packets never were), but for
+  // the 51 that refilled the gc worker's kills at 1 s (1000 down to 949, below the 95 % mark of 950).
   assert.ok(drop + early >= 2_000_000 - 1000, big.stdout);
   assert.ok(big.rssKb < 200 * 1024, `peak RSS ${big.rssKb} KiB`);
   assert.ok(big.rssKb - small.rssKb < 32 * 1024, `peak RSS grew from ${small.rssKb} KiB to ${big.rssKb} KiB for 10x the packets`);
-  console.log(`flood 2 M: ${(big.ms / 1000).toFixed(1)} s, peak RSS ${(big.rssKb / 1024).toFixed(0)} MiB (200 k: ${(small.rssKb / 1024).toFixed(0)} MiB); ${big.stdout.trim()}`);
+  console.log(`flood 2 M: ${(big.ms / 1000).toFixed(1)} s, peak RSS ${(big.rssKb / 1024).toFixed(0)} MiB (200 k: ${(small.rssKb / 1024).toFixed(0)} MiB); ${big.stdout.split('\n').slice(0, 2).join(' ')}`);
 });

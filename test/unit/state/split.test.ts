@@ -15,6 +15,7 @@ import type { CaptureFrame } from '../../../src/io/frame.js';
 import { restoreState, saveState, StateError } from '../../../src/state/snapshot.js';
 import { formatConntrack } from '../../../src/format/conntrack.js';
 import { formatProc } from '../../../src/format/proc.js';
+import { floodBytes } from '../../../tools/floods/gen.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
@@ -76,4 +77,18 @@ test('the tutorial example replays in every 5-packet piece as in one go', () => 
 test('a state file that is not one, or of another version, is refused', () => {
   assert.throws(() => restoreState({}), StateError);
   assert.throws(() => restoreState({ format: 'ctscope-state', version: 99, entries: [], clock: {}, stats: {} }), /version 99/);
+});
+
+test('a flood against a full table replays in pieces as in one go: gc schedule, early-drop mode and net_ratelimit travel with the state', () => {
+  // 1.5 s at 10 000 SYN/s against nf_conntrack_max=300: the gc worker's run at 1 s kills (early-drop mode),
+  // and the table-full message is rate-limited; cuts before and after that run.
+  const fr: CaptureFrame[] = [];
+  readCapture(floodBytes({ kind: 'syn', packets: 15_000, pps: 10_000, legit: 5, seed: 4 }), (f) => {
+    const buf = f.buf.slice(f.offset, f.offset + f.caplen);
+    fr.push({ ...f, buf, dv: new DataView(buf.buffer), offset: 0 });
+  });
+  const opts = { sysctl: { nf_conntrack_max: 300 }, hashSeed: 9 };
+  const whole = run(fr, [], opts);
+  assert.ok(whole.events.length > 0);
+  assert.deepEqual(run(fr, [3, 5000, 10_040, 10_060, 12_000], opts), whole);
 });
