@@ -86,3 +86,8 @@ export function packetText(p: PacketInfo, t0: number): string {
   if (p.reason !== undefined) line += `  [${p.outcome === 'ignored' ? 'ignored: ' : ''}${p.reason}]`;
   return line;
 }
+
+/** A --packets line: JSON, or text with the time since the first packet `t0`. */
+export function packetOutput(p: PacketInfo, json: boolean, t0: number): string {
+  return json ? JSON.stringify(p) : packetText(p, t0);
+}

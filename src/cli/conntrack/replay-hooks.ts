@@ -94,7 +94,7 @@ export function prettyLines(entries: readonly ConnSnapshot[], color = useColor()
 export class SummaryCollector {
   private readonly sum: ReplaySummary = { packets: 0, ctstates: {}, invalidReasons: {}, firstTime: 0, lastTime: 0 };
 
-  observe(r: PacketResult, timeSec: number): void {
+  observe(r: Pick<PacketResult, 'ctstateName' | 'reasons'>, timeSec: number): void {
     const s = this.sum;
     if (s.packets === 0) s.firstTime = timeSec;
     s.lastTime = timeSec;
