@@ -21,9 +21,16 @@ export interface WorkerSetup {
   signal: SharedArrayBuffer;
 }
 
-/** A batch: every frame's time (each worker's clock follows the whole capture) and the bytes of the frames this worker owns. */
+/**
+ * A batch: every frame's time (each worker's clock follows the whole capture) and
+ * the bytes of the frames this worker owns. The arrays go back and forth (BatchOut
+ * returns them) so their pages stay touched: first touches are what costs here.
+ */
 export interface BatchIn {
   type: 'batch';
+  /** Frames in the batch, and how many of them this worker owns (the arrays are longer). */
+  frames: number;
+  owned: number;
   tsSec: Float64Array;
   tsNsec: Float64Array;
   /** Own frames: position in the batch, frame number, link type, lengths, start in `bytes`. */
@@ -91,6 +98,8 @@ export type Rec = EventRec | ExpectRec | PacketRec;
 
 export interface BatchOut {
   type: 'batch';
+  /** The batch's arrays, handed back for the next one. */
+  batch: BatchIn;
   records: Rec[];
   /** Position of the frame behind each entry this worker allocated in the batch, in allocation order. */
   allocs: Int32Array;

@@ -76,49 +76,53 @@ export type ThreadedResult =
   | { kind: 'error'; error: unknown }
   | { kind: 'fallback'; reason: string; lines: number };
 
-/** One worker's share of the batch being built. */
+function newBatch(): BatchIn {
+  return {
+    type: 'batch', frames: 0, owned: 0, tsSec: new Float64Array(BATCH), tsNsec: new Float64Array(BATCH),
+    own: new Int32Array(BATCH), index: new Float64Array(BATCH), linkType: new Int32Array(BATCH), caplen: new Int32Array(BATCH),
+    origLen: new Int32Array(BATCH), start: new Int32Array(BATCH), bytes: new Uint8Array(1 << 20),
+  };
+}
+
+/** One worker's share of the batch being built, in arrays that come back from the worker to be reused. */
 class Lane {
-  own: number[] = [];
-  index: number[] = [];
-  linkType: number[] = [];
-  caplen: number[] = [];
-  origLen: number[] = [];
-  start: number[] = [];
-  bytes = new Uint8Array(1 << 16);
-  used = 0;
+  private b = newBatch();
+  private used = 0;
+  private readonly free: BatchIn[] = [];
 
   add(pos: number, f: CaptureFrame): void {
-    if (this.used + f.caplen > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + f.caplen));
-      grown.set(this.bytes.subarray(0, this.used));
-      this.bytes = grown;
+    const b = this.b;
+    if (this.used + f.caplen > b.bytes.length) {
+      const grown = new Uint8Array(Math.max(b.bytes.length * 2, this.used + f.caplen));
+      grown.set(b.bytes.subarray(0, this.used));
+      b.bytes = grown;
     }
-    this.bytes.set(f.buf.subarray(f.offset, f.offset + f.caplen), this.used);
-    this.own.push(pos);
-    this.index.push(f.index);
-    this.linkType.push(f.linkType);
-    this.caplen.push(f.caplen);
-    this.origLen.push(f.origLen);
-    this.start.push(this.used);
+    b.bytes.set(f.buf.subarray(f.offset, f.offset + f.caplen), this.used);
+    const k = b.owned++;
+    b.own[k] = pos;
+    b.index[k] = f.index;
+    b.linkType[k] = f.linkType;
+    b.caplen[k] = f.caplen;
+    b.origLen[k] = f.origLen;
+    b.start[k] = this.used;
     this.used += f.caplen;
   }
 
-  take(tsSec: Float64Array, tsNsec: Float64Array): { msg: BatchIn; transfer: ArrayBuffer[] } {
-    const msg: BatchIn = {
-      type: 'batch', tsSec, tsNsec, own: Int32Array.from(this.own), index: Float64Array.from(this.index),
-      linkType: Int32Array.from(this.linkType), caplen: Int32Array.from(this.caplen), origLen: Int32Array.from(this.origLen),
-      start: Int32Array.from(this.start), bytes: this.bytes.subarray(0, this.used),
-    };
-    this.own = [];
-    this.index = [];
-    this.linkType = [];
-    this.caplen = [];
-    this.origLen = [];
-    this.start = [];
-    this.bytes = new Uint8Array(this.bytes.length);
+  /** The batch to send (with the frames' times), and the lists it takes along. */
+  take(frames: number, tsSec: Float64Array, tsNsec: Float64Array): { msg: BatchIn; transfer: ArrayBuffer[] } {
+    const msg = this.b;
+    msg.frames = frames;
+    msg.tsSec.set(tsSec.subarray(0, frames));
+    msg.tsNsec.set(tsNsec.subarray(0, frames));
+    this.b = this.free.pop() ?? newBatch();
+    this.b.owned = 0;
     this.used = 0;
-    const arrays = [msg.own, msg.index, msg.linkType, msg.caplen, msg.origLen, msg.start, msg.bytes];
+    const arrays = [msg.tsSec, msg.tsNsec, msg.own, msg.index, msg.linkType, msg.caplen, msg.origLen, msg.start, msg.bytes];
     return { msg, transfer: arrays.map((a) => a.buffer as ArrayBuffer) };
+  }
+
+  recycle(b: BatchIn): void {
+    this.free.push(b);
   }
 }
 
@@ -159,22 +163,20 @@ export async function replayThreaded(o: ThreadedReplay): Promise<ThreadedResult>
   /** Merges the oldest batch (all workers answered it), unless a fallback was decided. */
   const collect = (): void => {
     const rs = workers.map((_, w) => reply(w) as BatchOut);
+    rs.forEach((r, w) => lanes[w]!.recycle(r.batch));
     inFlight--;
     if (fallback === null) fallback = merger.batch(rs);
   };
   const lanes = workers.map(() => new Lane());
-  let tsSec = new Float64Array(BATCH);
-  let tsNsec = new Float64Array(BATCH);
+  const tsSec = new Float64Array(BATCH);
+  const tsNsec = new Float64Array(BATCH);
   let pos = 0;
   const dispatch = (): void => {
     if (pos === 0) return;
     for (let w = 0; w < n; w++) {
-      // Every worker needs its own copy of the times (a transferred buffer is gone).
-      const { msg, transfer } = lanes[w]!.take(tsSec.slice(0, pos), tsNsec.slice(0, pos));
-      workers[w]!.postMessage(msg, [...transfer, msg.tsSec.buffer as ArrayBuffer, msg.tsNsec.buffer as ArrayBuffer]);
+      const { msg, transfer } = lanes[w]!.take(pos, tsSec, tsNsec);
+      workers[w]!.postMessage(msg, transfer);
     }
-    tsSec = new Float64Array(BATCH);
-    tsNsec = new Float64Array(BATCH);
     pos = 0;
     if (++inFlight > IN_FLIGHT) collect();
   };

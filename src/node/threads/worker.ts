@@ -87,14 +87,14 @@ class ShardWorker {
     let peak = e.table.count;
     let expectPeak = expectTable?.count ?? 0;
     let next = 0;
-    for (let pos = 0; pos < b.tsSec.length; pos++) {
+    for (let pos = 0; pos < b.frames; pos++) {
       this.pos = pos;
       const tsSec = b.tsSec[pos]!;
       const tsNsec = b.tsNsec[pos]!;
       this.phase = PHASE_EXPIRY;
       // The same arithmetic as Conntrack.processFrame, so the clocks agree to the bit.
       e.advance(tsSec * 1000 + tsNsec / 1e6);
-      if (next < b.own.length && b.own[next] === pos) {
+      if (next < b.owned && b.own[next] === pos) {
         this.phase = PHASE_OWN;
         this.track(b, next, frame, tsSec, tsNsec);
         next++;
@@ -104,7 +104,7 @@ class ShardWorker {
       } else if (this.setup.packets && this.pending > 0) this.notePending(pos, pendingLog);
     }
     const out: BatchOut = {
-      type: 'batch', records: this.records, allocs: Int32Array.from(this.allocs), peak, expectPeak, pending: pendingLog,
+      type: 'batch', batch: b, records: this.records, allocs: Int32Array.from(this.allocs), peak, expectPeak, pending: pendingLog,
     };
     this.records = [];
     this.allocs = [];
@@ -164,8 +164,8 @@ const port = (workerData as { port: MessagePort }).port;
 const signal = new Int32Array(setup.signal);
 const worker = new ShardWorker(setup);
 
-function reply(m: WorkerOut): void {
-  port.postMessage(m);
+function reply(m: WorkerOut, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(m, transfer);
   // The main thread may be blocked in Atomics.wait (it reads while it waits for replies).
   Atomics.add(signal, 0, 1);
   Atomics.notify(signal, 0);
@@ -173,7 +173,11 @@ function reply(m: WorkerOut): void {
 
 parentPort!.on('message', (m: BatchIn | EndIn) => {
   try {
-    reply(m.type === 'batch' ? worker.batch(m) : worker.end(m));
+    if (m.type === 'end') reply(worker.end(m));
+    else {
+      const out = worker.batch(m);
+      reply(out, [m.tsSec, m.tsNsec, m.own, m.index, m.linkType, m.caplen, m.origLen, m.start, m.bytes].map((a) => a.buffer as ArrayBuffer));
+    }
   } catch (err) {
     reply({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) });
   }
