@@ -131,6 +131,8 @@ class Fallback {
 }
 
 export async function replayThreaded(o: ThreadedReplay): Promise<ThreadedResult> {
+  // Opened first: a file that can't be opened throws as on one thread, before any worker exists.
+  const source = openCapture(o.file);
   const n = o.threads;
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const perPacket = o.packets !== 'off' || o.summary;
@@ -188,7 +190,6 @@ export async function replayThreaded(o: ThreadedReplay): Promise<ThreadedResult>
   let frames = 0;
   let read: ReadSummary | undefined;
   let error: unknown = null;
-  const source = openCapture(o.file);
   try {
     read = await source.forEach((frame) => {
       if (fallback !== null) return false;

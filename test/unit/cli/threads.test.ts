@@ -190,6 +190,7 @@ describe('replay --threads', () => {
     assert.match(r.stderr, /note: --threads 2: --stats-every needs the whole table in one tracker; replaying on one thread/);
     assert.match((await run([mixed, '--table=none', '--helper', 'irc', '--threads', '2'])).stderr, /the irc helper expects connections from any host/);
     await assert.rejects(run([mixed, '--threads', '0']), /bad value for --threads: 0/);
+    await assert.rejects(run([join(dir, 'missing.pcap'), '--threads', '2']), /cannot open .*missing\.pcap: no such file/);
   });
 
   test.after(() => rmSync(dir, { recursive: true, force: true }));
