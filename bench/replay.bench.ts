@@ -188,6 +188,26 @@ function childAdversarial(n: number, bits: number): void {
 
 // ---- driver ----
 
+/**
+ * `replay --threads 1` against `--threads 2`, without the table limit (a limit within
+ * reach sends --threads back to one thread); both must print the same counters.
+ */
+function threadsRow(bin: string, file: string, packets: number, runs: number): void {
+  const best = (threads: number): { ms: number; stdout: string } => {
+    let b = { ms: Infinity, stdout: '' };
+    for (let i = 0; i < runs; i++) {
+      const r = timeCmd(process.execPath, [bin, 'replay', file, '--table=none', '--stats', '-q', '--sysctl', 'net.netfilter.nf_conntrack_max=0', '--threads', String(threads)]);
+      if (!r.ok) throw new Error(`replay --threads ${threads} failed on ${file}`);
+      if (r.ms < b.ms) b = r;
+    }
+    return b;
+  };
+  const one = best(1);
+  const two = best(2);
+  if (two.stdout !== one.stdout) throw new Error(`replay --threads 2 printed other counters than one thread on ${file}`);
+  console.log(`  --threads 1 → 2     ${fmtM(packets / (one.ms / 1000))} → ${fmtM(packets / (two.ms / 1000))} packets/s (${(one.ms / two.ms).toFixed(2)}×, nf_conntrack_max=0)`);
+}
+
 function child(args: string[], nodeFlags: string[] = []): Record<string, number> {
   const r = spawnSync(process.execPath, [...nodeFlags, import.meta.filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`child ${args.join(' ')} failed: ${r.stderr}`);
@@ -226,6 +246,7 @@ function main(argv: string[]): void {
       if (r.ms < best.ms) best = r;
     }
     console.log(`  replay end to end   ${fmtM(packets / (best.ms / 1000))} packets/s, ${(mb / (best.ms / 1000)).toFixed(0)} MB/s, ${(best.ms / 1000).toFixed(2)} s, peak RSS ${(best.rssKb / 1024).toFixed(0)} MiB`);
+    threadsRow(bin, file, packets, runs);
     const lib = child(['--child-lib', file, String(runs)]);
     console.log(`  library (in memory) ${fmtM(lib.pps!)} packets/s, ${lib.entries} entries at the end`);
     if (floorOk) {

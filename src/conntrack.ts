@@ -242,7 +242,8 @@ export class Conntrack {
     this.engine.helpers?.expectations.onEvent((kind, x, timeMs) => listener(kind, this.expectSnapshot(x, timeMs), timeMs / 1000));
   }
 
-  private expectSnapshot(x: Expectation, atMs: number): ExpectSnapshot {
+  /** One expectation as formatters see it, with its remaining time at `atMs`. */
+  expectSnapshot(x: Expectation, atMs: number): ExpectSnapshot {
     const t = this.engine.table;
     const l3num = ((x.tuple[T_META]! >>> 8) & 0xff) === 2 ? 2 : 10;
     const family = l3num === 2 ? 4 : 6;

@@ -88,3 +88,8 @@ export function packetText(p: PacketInfo, t0: number): string {
   else if (p.outcome === 'dropped') line += '  [dropped]';
   return line;
 }
+
+/** A --packets line: JSON, or text with the time since the first packet `t0`. */
+export function packetOutput(p: PacketInfo, json: boolean, t0: number): string {
+  return json ? JSON.stringify(p) : packetText(p, t0);
+}

@@ -13,7 +13,7 @@ export class PacketOrder {
 
   constructor(private readonly emit: (p: PacketInfo) => void) {}
 
-  push(info: PacketInfo, r: PacketResult, pending: number): void {
+  push(info: PacketInfo, r: Pick<PacketResult, 'datagramFrames' | 'fragment' | 'ctstateName'>, pending: number): void {
     if (r.datagramFrames !== null) {
       const verdict = r.fragment === FRAGMENT_COMPLETED ? r.ctstateName : 'discarded';
       for (const f of r.datagramFrames) this.fate.set(f, { frames: r.datagramFrames, verdict });

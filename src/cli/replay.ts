@@ -6,20 +6,20 @@
 import { captureErrorExit, captureWarnings, inputName } from './capture-errors.js';
 import { Conntrack, type ConntrackEvent } from '../conntrack.js';
 import { CTSTATE_NAMES } from '../core/consts.js';
-import { R_BAD_CHECKSUM } from '../core/reasons.js';
 import { SysctlError } from '../core/sysctl.js';
 import { formatConntrack, formatStats } from '../format/conntrack.js';
 import { formatLegacy, formatProc } from '../format/proc.js';
 import { toJson } from '../format/json.js';
-import { CaptureError } from '../io/errors.js';
+import { CaptureError, CaptureOpenError } from '../io/errors.js';
 import { isSupportedLinkType, linkTypeName } from '../packet/link.js';
-import { openCapture, readWholeCapture } from '../node/capture-source.js';
+import { openCapture, readWholeCapture, type ReadSummary } from '../node/capture-source.js';
 import { UsageError, choice, one, parseArgs, type OptionSpec } from './args.js';
-import { packetInfo, packetText } from './packet-line.js';
+import { packetInfo, packetOutput } from './packet-line.js';
 import { Output } from './output.js';
 import { PacketOrder } from './packet-order.js';
 import { Progress } from './progress.js';
-import { formatExpectConntrack, formatExpectProc } from '../format/expect.js';
+import { formatExpectConntrack, formatExpectProc, type ExpectSnapshot } from '../format/expect.js';
+import type { ConnSnapshot } from '../format/snapshot.js';
 import { reportInvalid } from './invalid.js';
 import {
   FollowTicker, SummaryCollector, entryFilter, loadStateOr, onInterruptPrint, openFlows, prettyLines, saveStateFile,
@@ -27,6 +27,11 @@ import {
 import { attachIpfix } from './conntrack/ipfix-hook.js';
 import { StatsTicker } from './stats-every.js';
 import { tableFullJson, tableFullText } from './table-full.js';
+import type { TableFullReport } from '../core/table-full.js';
+import { eventLine, expectEventLine } from './event-lines.js';
+import { PacketTally } from './tally.js';
+import { SkipLines, threadCount, threadLimits, threadsUnsupported } from './threads.js';
+import { replayThreaded } from '../node/threads/pool.js';
 import { statSync } from 'node:fs';
 
 function fileSize(file: string): number | null {
@@ -59,6 +64,7 @@ export const REPLAY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   expect: { kind: 'optional' },
   profile: { kind: 'value' },
   zone: { kind: 'value' },
+  threads: { kind: 'value' },
   quiet: { kind: 'flag', short: 'q' },
   help: { kind: 'flag', short: 'h' },
 };
@@ -115,6 +121,9 @@ Output (stdout carries only what you ask for; warnings and the summary go to std
   --save-state FILE    write the table at the end (JSON) ...
   --load-state FILE    ... and start from it: a capture split into files replays piece
                        by piece with the same result as in one go
+  --threads N          track on N worker threads, connections sharded by address pair;
+                       the output is the same as with one thread (options that need the
+                       whole table at every packet, and stdin, run on one thread)
   -q, --quiet          no summary on stderr
   -h, --help           this text
 
@@ -163,14 +172,86 @@ function nonNegative(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
-/** `sec.usec` as conntrack -o timestamp prints it. */
-function eventStamp(timeSec: number): string {
-  const usecTotal = Math.round(timeSec * 1e6);
-  const sec = Math.floor(usecTotal / 1e6);
-  return `${sec}.${String(usecTotal - sec * 1e6).padStart(6, '0')}`;
+/** What the end of a replay prints, from one tracker or from the --threads workers. */
+interface ReplayEnd {
+  frames: number;
+  read: ReadSummary;
+  entries: () => ConnSnapshot[];
+  count: number;
+  expectations: () => ExpectSnapshot[];
+  stats: Record<string, number>;
+  tally: PacketTally;
+  /** When the table was ever full (nf_conntrack_max): the report; null otherwise. */
+  tableFull: TableFullReport<ConnSnapshot> | null;
 }
 
-export async function replay(argv: readonly string[], out: Output): Promise<number> {
+/** How the end is printed (from the options). */
+interface EndView {
+  file: string;
+  table: string;
+  pretty: boolean;
+  /** No snapshot is needed: --table=none, unfiltered, not pretty. */
+  lazy: boolean;
+  show: (s: ConnSnapshot) => boolean;
+  expect: string;
+  stats: boolean;
+  json: boolean;
+  summary: boolean;
+  quiet: boolean;
+  checksum: boolean;
+  sum: SummaryCollector;
+}
+
+/** The table, expectations, counters, then stderr: summary, warnings, the last line. */
+function printEnd(end: ReplayEnd, v: EndView, out: Output, afterStdout: () => void): void {
+  const entries = v.lazy ? [] : end.entries().filter(v.show);
+  if (v.pretty) for (const l of prettyLines(entries)) out.line(l);
+  else switch (v.table) {
+    case 'proc': for (const s of entries) out.line(formatProc(s)); break;
+    case 'conntrack': for (const s of entries) out.line(formatConntrack(s)); break;
+    case 'legacy': for (const s of entries) out.line(formatLegacy(s)); break;
+    case 'json': for (const s of entries) out.line(JSON.stringify(toJson(s))); break;
+    default: break;
+  }
+  if (v.expect !== 'off') for (const x of end.expectations()) out.line(v.expect === 'proc' ? formatExpectProc(x) : formatExpectConntrack(x));
+  const full = end.tableFull;
+  if (v.stats) {
+    out.line(v.json ? JSON.stringify({ stats: end.stats }) : formatStats(end.stats));
+    if (full !== null) {
+      if (v.json) out.line(tableFullJson(full));
+      else for (const l of tableFullText(full)) out.line(l);
+    }
+  }
+  out.flush();
+  afterStdout();
+  if (v.summary) out.stderr(summaryLines(v.sum, end.entries(), full));
+
+  captureWarnings(out, v.file, end.read);
+  const { badChecksum, l4Packets, counts } = end.tally;
+  if (v.checksum && badChecksum > 0 && badChecksum * 2 >= l4Packets) {
+    out.stderr(`ctscope: warning: ${badChecksum} of ${l4Packets} TCP/UDP packets have bad checksums (INVALID, "bad checksum"): ` +
+      'a capture taken on the sending host with checksum offload looks like this; ' +
+      '--sysctl net.netfilter.nf_conntrack_checksum=0 turns the check off\n');
+  }
+  if (!v.quiet) {
+    const parts = CTSTATE_NAMES.map((n, i) => (counts[i]! > 0 ? `${counts[i]} ${n}` : '')).filter((s) => s !== '');
+    out.stderr(`ctscope: ${end.frames} packets (${parts.join(', ') || 'none'}), ${v.lazy ? end.count : entries.length} entries in the table\n`);
+  }
+}
+
+function noPacketsNote(read: ReadSummary, file: string, out: Output): void {
+  if (read.frames === 0 && read.truncatedAt === null) {
+    out.stderr(`ctscope: ${inputName(file)}: capture holds no packets\n`);
+  }
+}
+
+/** The summary, with the table-full block when the table ever reached nf_conntrack_max. */
+function summaryLines(sum: SummaryCollector, entries: readonly ConnSnapshot[], full: TableFullReport<ConnSnapshot> | null): string {
+  return [...sum.lines(entries), ...(full === null ? [] : tableFullText(full))].join('\n') + '\n';
+}
+
+export async function replay(argv: readonly string[], stdout: Output): Promise<number> {
+  let out = stdout;
   const p = parseArgs(argv, REPLAY_OPTIONS);
   if (p.options.has('help')) {
     out.stdout(REPLAY_HELP);
@@ -203,6 +284,9 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
     if (e instanceof SysctlError) throw new UsageError(e.message);
     throw e;
   }
+  const threads = threadCount(one(p, 'threads'));
+  const oneThread = threads > 1 ? threadsUnsupported(p.options, file, ct) : null;
+  if (oneThread !== null) out.stderr(`ctscope: note: --threads ${threads}: ${oneThread}; replaying on one thread\n`);
   const flowsPath = one(p, 'flows');
   const flows = flowsPath === undefined ? undefined : openFlows(ct, flowsPath);
   const ipfixArg = one(p, 'ipfix');
@@ -210,13 +294,9 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
   const show = entryFilter(one(p, 'filter'));
   const sum = new SummaryCollector();
   // The summary, with the table-full block when the table ever reached nf_conntrack_max.
-  const summaryText = (): string => {
-    const full = ct.tableFullReport();
-    return [...sum.lines(ct.entries()), ...(full === null ? [] : tableFullText(full))].join('\n') + '\n';
-  };
   const offInterrupt = onInterruptPrint(() => {
     out.flush();
-    out.stderr(summaryText());
+    out.stderr(summaryLines(sum, ct.entries(), ct.tableFullReport()));
     ipfix?.finishSync();
   });
   const followArg = one(p, 'follow');
@@ -238,28 +318,44 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
 
   let t0 = -1;
   if (events !== 'off') {
-    ct.on('event', (e: ConntrackEvent) => {
-      if (events === 'json') {
-        out.line(JSON.stringify({ ts: e.time, type: e.type, entry: toJson(e.entry) }));
-      } else {
-        out.line(`[${eventStamp(e.time)}]\t${formatConntrack(e.entry, { event: e.type, ...(e.protoinfo ? {} : { noProtoinfo: true }) })}`);
-      }
-    });
+    ct.on('event', (e: ConntrackEvent) => out.line(eventLine(e, events === 'json')));
     // conntrack -E expect's lines, interleaved in time order.
-    ct.onExpect((type, x, time) => {
-      if (events === 'json') out.line(JSON.stringify({ ts: time, type, expectation: formatExpectConntrack(x) }));
-      else out.line(`[${eventStamp(time)}]\t${formatExpectConntrack(x, type)}`);
-    });
+    ct.onExpect((type, x, time) => out.line(expectEventLine(type, x, time, events === 'json')));
   }
 
   const statsEvery = nonNegative('stats-every', one(p, 'stats-every'));
   if (statsEvery === 0) throw new UsageError('bad value for --stats-every: 0 (want seconds > 0)');
   const statsTicker = statsEvery === undefined ? undefined : new StatsTicker(ct, statsEvery, json, (l) => out.line(l));
   const progress = new Progress(file === '-' ? null : fileSize(file), process.stderr.isTTY === true && !p.options.has('quiet'));
-  const order = new PacketOrder((info) => out.line(packets === 'json' ? JSON.stringify(info) : packetText(info, t0)));
-  const counts = new Float64Array(CTSTATE_NAMES.length);
-  let badChecksum = 0;
-  let l4Packets = 0;
+  // Snapshots only when a table is printed or filtered: --table=none --stats needs just the count.
+  const lazy = table === 'none' && !pretty && one(p, 'filter') === undefined;
+  const view: EndView = {
+    file, table, pretty, lazy, show, expect, stats: p.options.has('stats'), json, summary: p.options.has('summary'),
+    quiet: p.options.has('quiet'), checksum: ct.sysctl.nf_conntrack_checksum !== 0, sum,
+  };
+  if (threads > 1 && oneThread === null) {
+    // Its own collector: a fallback starts counting again.
+    const threadSum = new SummaryCollector();
+    const r = await replayThreaded({
+      file, threads, ctOpts, packets, events, summary: view.summary, entries: !lazy, expectations: expect !== 'off', at,
+      ...threadLimits(ct.sysctl), out, progress, sum: threadSum,
+    });
+    if (r.kind === 'done') {
+      noPacketsNote(r.read, file, out);
+      progress.done();
+      // The workers stop before the table can fill (below): no table-full report.
+      printEnd({ ...r, entries: () => r.entries, expectations: () => r.expectations, tableFull: null }, { ...view, sum: threadSum }, out, () => {});
+      offInterrupt();
+      return 0;
+    }
+    if (r.kind === 'error') {
+      if (!(r.error instanceof CaptureError) || r.error instanceof CaptureOpenError) return captureErrorExit(out, file, r.error);
+      // Damage in the capture: one thread reports everything before it, then the error.
+    } else out.stderr(`ctscope: note: --threads ${threads}: ${r.reason}; replaying on one thread from the start\n`);
+    out = new SkipLines(out, r.lines);
+  }
+  const order = new PacketOrder((info) => out.line(packetOutput(info, packets === 'json', t0)));
+  const tally = new PacketTally();
   let frames = 0;
   let stopAt = Infinity;
   const source = openCapture(file);
@@ -281,11 +377,7 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
       const r = ct.processFrame(frame);
       sum.observe(r, ts);
       follow?.tick(ts);
-      counts[r.ctstate] = counts[r.ctstate]! + 1;
-      if (r.protonum === 6 || r.protonum === 17) {
-        l4Packets++;
-        if (r.reasonCount > 0 && r.reasonCodes[0] === R_BAD_CHECKSUM) badChecksum++;
-      }
+      tally.observe(r);
       if (packets !== 'off') order.push(packetInfo(ct.engine, r, frame.index, ts), r, ct.fragmentsPending);
       if (file === '-') out.flush(); // live streams: each packet's lines as it arrives
       return true;
@@ -297,50 +389,19 @@ export async function replay(argv: readonly string[], out: Output): Promise<numb
     source.close();
   }
   const summary = source.summary;
-  if (summary.frames === 0 && summary.truncatedAt === null) {
-    out.stderr(`ctscope: ${inputName(file)}: capture holds no packets\n`);
-  }
+  noPacketsNote(summary, file, out);
   progress.done();
   order.flush();
   if (at !== undefined && t0 >= 0) ct.advance(t0 + at);
   flows?.finish();
   await ipfix?.finish();
-
-  // Snapshots only when a table is printed or filtered: --table=none --stats needs just the count.
-  const lazy = table === 'none' && !pretty && one(p, 'filter') === undefined;
-  const entries = lazy ? [] : ct.entries().filter(show);
-  if (pretty) for (const l of prettyLines(entries)) out.line(l);
-  else switch (table) {
-    case 'proc': for (const s of entries) out.line(formatProc(s)); break;
-    case 'conntrack': for (const s of entries) out.line(formatConntrack(s)); break;
-    case 'legacy': for (const s of entries) out.line(formatLegacy(s)); break;
-    case 'json': for (const s of entries) out.line(JSON.stringify(toJson(s))); break;
-    default: break;
-  }
-  if (expect !== 'off') for (const x of ct.expectations()) out.line(expect === 'proc' ? formatExpectProc(x) : formatExpectConntrack(x));
-  if (p.options.has('stats')) {
-    out.line(json ? JSON.stringify({ stats: ct.stats }) : formatStats(ct.stats));
-    const full = ct.tableFullReport();
-    if (full !== null) {
-      if (json) out.line(tableFullJson(full));
-      else for (const l of tableFullText(full)) out.line(l);
-    }
-  }
-  out.flush();
   const saveTo = one(p, 'save-state');
-  if (saveTo !== undefined) saveStateFile(ct, saveTo, ctOpts);
-  if (p.options.has('summary')) out.stderr(summaryText());
+  printEnd({
+    frames, read: summary, entries: () => ct.entries(), count: ct.count, expectations: () => ct.expectations(), stats: ct.stats, tally,
+    tableFull: ct.tableFullReport(),
+  }, view, out, () => {
+    if (saveTo !== undefined) saveStateFile(ct, saveTo, ctOpts);
+  });
   offInterrupt();
-
-  captureWarnings(out, file, summary);
-  if (ct.sysctl.nf_conntrack_checksum && badChecksum > 0 && badChecksum * 2 >= l4Packets) {
-    out.stderr(`ctscope: warning: ${badChecksum} of ${l4Packets} TCP/UDP packets have bad checksums (INVALID, "bad checksum"): ` +
-      'a capture taken on the sending host with checksum offload looks like this; ' +
-      '--sysctl net.netfilter.nf_conntrack_checksum=0 turns the check off\n');
-  }
-  if (!p.options.has('quiet')) {
-    const parts = CTSTATE_NAMES.map((n, i) => (counts[i]! > 0 ? `${counts[i]} ${n}` : '')).filter((s) => s !== '');
-    out.stderr(`ctscope: ${frames} packets (${parts.join(', ') || 'none'}), ${lazy ? ct.count : entries.length} entries in the table\n`);
-  }
   return damage === null ? 0 : captureErrorExit(out, file, damage);
 }

@@ -313,6 +313,11 @@ export class ConnTable {
     this.freeHead = idx;
   }
 
+  /** Entries allocated so far, confirmed or not: the next entry's creation number (replay --threads renumbers by it). */
+  get allocated(): number {
+    return this.nextSeq;
+  }
+
   isConfirmed(idx: number): boolean {
     return this.rec[idx * RECORD_WORDS + R_LIVE] === 2;
   }

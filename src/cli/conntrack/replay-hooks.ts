@@ -98,7 +98,7 @@ export class SummaryCollector {
   private readonly counts = new Float64Array(CTSTATE_NAMES.length);
   private readonly seen: number[] = [];
 
-  observe(r: PacketResult, timeSec: number): void {
+  observe(r: Pick<PacketResult, 'ctstate' | 'reasons'>, timeSec: number): void {
     const s = this.sum;
     if (s.packets === 0) s.firstTime = timeSec;
     s.lastTime = timeSec;
