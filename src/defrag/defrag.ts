@@ -37,11 +37,33 @@ interface Queue {
   /** IPv6: the fragment header's next header. */
   nexthdr: number;
   pieces: Piece[];
+  /** fragment runs (inet_frag_queue's fragrun): contiguous fragments that arrived in order */
+  runs: Array<{ offset: number; end: number }>;
+  /** index in `runs` of the run holding the fragment that ends highest */
+  lastRun: number;
   len: number;
   lastIn: boolean;
   meat: number;
   deadlineMs: number;
   frames: number[];
+}
+
+/**
+ * ipv6frag_thdr_truncated() from just after the fragment header: skips further extension headers
+ * and says whether the fixed part of the TCP (20), UDP (8), ICMPv6 (8) or other (1 byte) header
+ * would run past the packet. An unparsable chain counts as not truncated, as in the kernel.
+ */
+function upperHeaderTruncated(buf: Uint8Array, next: number, pos: number, end: number): boolean {
+  let nh = next;
+  while (nh === 0 || nh === 43 || nh === 60 || nh === 51) {
+    if (pos + 2 > end) return false;
+    const len = nh === 51 ? (buf[pos + 1]! + 2) << 2 : (buf[pos + 1]! + 1) << 3;
+    nh = buf[pos]!;
+    pos += len;
+  }
+  if (nh === 44 || nh === 59) return false;
+  const need = nh === 6 ? 20 : nh === 17 || nh === 58 ? 8 : 1;
+  return pos + need > end;
 }
 
 export class Defragmenter {
@@ -100,7 +122,7 @@ export class Defragmenter {
     }
     if (fragEnd === offset) return this.discard(q, frame, `${label}: empty fragment, datagram discarded`);
     return this.insert(q, buf.subarray(off + ihl, off + ihl + (fragEnd - offset)), offset, fragEnd, frame, label,
-      offset === 0 ? buf.slice(off, off + ihl) : null, -1, 0, true);
+      offset === 0 ? buf.slice(off, off + ihl) : null, -1, 0);
   }
 
   private push6(buf: Uint8Array, dv: DataView, off: number, end: number, frame: number, nowMs: number): number {
@@ -119,7 +141,11 @@ export class Defragmenter {
     }
     if (pos + 8 > end) return DEFRAG_NOT_FRAGMENT;
     const fragWord = dv.getUint16(pos + 2);
-    if ((fragWord & 0xfff9) === 0) return DEFRAG_NOT_FRAGMENT; // an atomic fragment is its own datagram
+    // RFC 8200 4.5, ipv6frag_thdr_truncated(): a first fragment without the whole upper-layer
+    // header is not queued; nf_ct_frag6_gather() hands it to conntrack as it is.
+    if ((fragWord & 0xfff8) === 0 && upperHeaderTruncated(buf, buf[pos]!, pos + 8, end)) return DEFRAG_NOT_FRAGMENT;
+    // An atomic fragment (offset 0, no more fragments) is queued like any other: alone it completes
+    // at once, but it is dropped when a queue with its identification disagrees on the length.
     const id = dv.getUint32(pos + 4);
     const src = `${dv.getUint32(off + 8)}.${dv.getUint32(off + 12)}.${dv.getUint32(off + 16)}.${dv.getUint32(off + 20)}`;
     const dst = `${dv.getUint32(off + 24)}.${dv.getUint32(off + 28)}.${dv.getUint32(off + 32)}.${dv.getUint32(off + 36)}`;
@@ -143,26 +169,41 @@ export class Defragmenter {
     }
     if (fragEnd === offset) return this.drop(frame, `${label}: empty fragment dropped`);
     return this.insert(q, buf.subarray(pos + 8, pos + 8 + (fragEnd - offset)), offset, fragEnd, frame, label,
-      offset === 0 ? buf.slice(off, pos) : null, prevOff - off, buf[pos]!, false);
+      offset === 0 ? buf.slice(off, pos) : null, prevOff - off, buf[pos]!);
   }
 
   private queue(key: string, family: 4 | 6, nowMs: number, timeoutMs: number): Queue {
     let q = this.queues.get(key);
     if (q === undefined) {
-      q = { key, family, head: null, prevNexthdrOff: -1, nexthdr: 0, pieces: [], len: 0, lastIn: false, meat: 0, deadlineMs: nowMs + timeoutMs, frames: [] };
+      q = { key, family, head: null, prevNexthdrOff: -1, nexthdr: 0, pieces: [], runs: [], lastRun: -1, len: 0, lastIn: false, meat: 0, deadlineMs: nowMs + timeoutMs, frames: [] };
       this.queues.set(key, q);
     }
     return q;
   }
 
-  /** inet_frag_queue_insert(): overlap kills the queue, a duplicate is dropped alone. */
+  /**
+   * inet_frag_queue_insert(): overlap kills the queue, a duplicate is dropped alone. The kernel
+   * compares with runs, not single fragments: a fragment starting where the highest one ends joins
+   * that one's run, any other starts its own, and "duplicate" means inside one run. So a fragment
+   * straddling two fragments of one in-order run is a duplicate, not an overlap.
+   */
   private insert(q: Queue, data: Uint8Array, offset: number, end: number, frame: number, label: string,
-    head: Uint8Array | null, prevNexthdrOff: number, nexthdr: number, overlapKillsV4: boolean): number {
-    for (const p of q.pieces) {
-      if (end <= p.offset || offset >= p.end) continue;
-      if (offset >= p.offset && end <= p.end) return this.drop(frame, `${label}: duplicate fragment dropped`);
-      void overlapKillsV4;
-      return this.discard(q, frame, `${label}: overlapping fragments, datagram discarded`);
+    head: Uint8Array | null, prevNexthdrOff: number, nexthdr: number): number {
+    const last = q.runs[q.lastRun];
+    if (last === undefined) {
+      q.lastRun = q.runs.push({ offset, end }) - 1;
+    } else if (last.end < end) {
+      // the common case: at the end (the run holding the highest fragment ends highest)
+      if (offset < last.end) return this.discard(q, frame, `${label}: overlapping fragments, datagram discarded`);
+      if (offset === last.end) last.end = end;
+      else q.lastRun = q.runs.push({ offset, end }) - 1;
+    } else {
+      for (const r of q.runs) {
+        if (end <= r.offset || offset >= r.end) continue;
+        if (offset >= r.offset && end <= r.end) return this.drop(frame, `${label}: duplicate fragment dropped`);
+        return this.discard(q, frame, `${label}: overlapping fragments, datagram discarded`);
+      }
+      q.runs.push({ offset, end });
     }
     q.pieces.push({ offset, end, data: data.slice() });
     q.meat += end - offset;

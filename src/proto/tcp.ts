@@ -591,7 +591,10 @@ export function tcpPacket(ctx: TrackerContext, idx: number, dir: number, confirm
       }
       const status = t.statusOf(idx);
       const li = lastIndex(pw, b);
-      if (((status & IPS_SEEN_REPLY && li === TCP_SYN_SET) || (!(status & IPS_ASSURED) && li === TCP_ACK_SET)) &&
+      // (The SYN must have come from the other side: a later stable fix to nf_conntrack_tcp_packet,
+      // in the running 6.18, found by the fuzzer with SYNs of seq 0xffffffff, whose end wraps to 0.)
+      if (((status & IPS_SEEN_REPLY && li === TCP_SYN_SET && lastDir(pw, b) !== dir) ||
+           (!(status & IPS_ASSURED) && li === TCP_ACK_SET)) &&
           seg.ack === pw[b + LAST_END]) {
         // A RST answering a SYN (a) or half-open ACK (c) we let through: it may
         // ack segments we ignored, so skip the window check.

@@ -6,7 +6,8 @@
  */
 import { IPS_ASSURED, IPS_NAT_CLASH, IPS_SEEN_REPLY, IPCT_ASSURED, NF_ACCEPT, IPPROTO_UDP } from '../core/consts.js';
 import { R_BAD_CHECKSUM, R_SHORT_PACKET, R_UDP_MALFORMED, R_UDPLITE_CSCOV, R_UDPLITE_NO_CSUM } from '../core/reasons.js';
-import { l4ChecksumOk, l4ChecksumPartialOk } from '../packet/l4-checksum.js';
+import { checksumOk, pseudoHeaderSum, sumWords } from '../packet/checksum.js';
+import { l4ChecksumOk } from '../packet/l4-checksum.js';
 import type { TrackerContext } from './l4proto.js';
 
 /** The stream rule's delay (2 * HZ). */
@@ -78,8 +79,13 @@ function udpliteError(ctx: TrackerContext): boolean {
     ctx.log(R_UDPLITE_NO_CSUM);
     return true;
   }
-  // The kernel checks UDP-Lite against a pseudo-header that says UDP (17), not 136.
-  if (ctx.sysctl.nf_conntrack_checksum && !l4ChecksumPartialOk(m, IPPROTO_UDP, cscov)) {
+  // The kernel checks UDP-Lite against a pseudo-header that says UDP (17), not 136. Over IPv4,
+  // nf_ip_checksum_partial() also passes the length where csum_tcpudp_nofold() takes the u8
+  // protocol (and the protocol where it takes the length), so only the length's low byte counts:
+  // UDP-Lite datagrams of 256 bytes or more fail "bad checksum" on IPv4 (seen on 6.18).
+  const pseudoLen = m.family === 4 ? udplen & 0xff : udplen;
+  const pseudo = pseudoHeaderSum(m.buf, m.family, m.srcOff, m.dstOff, IPPROTO_UDP, pseudoLen);
+  if (ctx.sysctl.nf_conntrack_checksum && !checksumOk(sumWords(m.dv, m.l4Off, cscov, pseudo))) {
     ctx.log(R_BAD_CHECKSUM);
     return true;
   }

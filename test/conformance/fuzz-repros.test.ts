@@ -12,16 +12,12 @@ const dir = join(import.meta.dirname, '..', '..', '..', 'test', 'conformance', '
 const cases = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 /**
- * Still open: a RST in SYN_RECV whose ack field (0, no ACK flag) equals the end of
- * a SYN ignored just before (seq 0xffffffff, so its end wraps to 0). ctscope takes
- * nf_conntrack_tcp_packet's "RST sent to an invalid SYN we let through" shortcut,
- * as the 6.18 source reads; the running kernel runs tcp_in_window instead. Kept
- * here so the suite notices when they start to agree.
+ * Reproducers ctscope still disagrees with, and why (none at the moment). The RST-after-an-ignored-
+ * SYN class (fuzz_20261124_2004, _7895, fuzz_1001_2664, fuzz_20261125_*) was kept here until
+ * ctscope learnt the stable fix that makes the "RST answering a SYN we let through" shortcut need
+ * the SYN from the other direction.
  */
-const KNOWN: Record<string, string> = {
-  fuzz_20261124_2004: 'RST after an ignored SYN whose end wraps to 0 (see above)',
-  fuzz_20261124_7895: 'RST after an ignored SYN whose end wraps to 0 (see above)',
-};
+const KNOWN: Record<string, string> = {};
 
 for (const f of cases) {
   const repro = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { name: string; summary: string; golden: Golden };

@@ -10,70 +10,9 @@
  * the "capture" loses and reorders some packets.
  */
 import { TCP_FLAGS as F, filler, tcp, type IpSpec, type TcpOptions } from '../lib/packet-builder.js';
+import { caseRng, perturb, type CasePacket, type FuzzCase, type Rng } from './case-common.js';
 
-/** sfc32, seeded from two 32-bit words */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-  constructor(seed: number, stream: number) {
-    this.a = seed >>> 0;
-    this.b = stream >>> 0;
-    this.c = 0x9e3779b9;
-    this.d = 1;
-    for (let i = 0; i < 16; i++) this.u32();
-  }
-  u32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t >>> 0;
-  }
-  /** [0, 1) */
-  f(): number {
-    return this.u32() / 4294967296;
-  }
-  /** integer in [lo, hi] */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.f() * (hi - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.f() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.f() * xs.length)]!;
-  }
-  weighted<T>(xs: ReadonlyArray<readonly [T, number]>): T {
-    let total = 0;
-    for (const [, w] of xs) total += w;
-    let r = this.f() * total;
-    for (const [v, w] of xs) {
-      r -= w;
-      if (r < 0) return v;
-    }
-    return xs[xs.length - 1]![0];
-  }
-}
-
-export interface CasePacket {
-  tMs: number;
-  data: Uint8Array;
-  /** short human description: "c>s ACK|PSH seq=.. ack=.. len=.." */
-  desc: string;
-}
-
-export interface FuzzCase {
-  name: string;
-  seed: number;
-  index: number;
-  sysctls: Record<string, number>;
-  summary: string;
-  packets: CasePacket[];
-}
+export type { CasePacket, FuzzCase } from './case-common.js';
 
 type Side = 'c' | 's';
 const other = (s: Side): Side => (s === 'c' ? 's' : 'c');
@@ -267,7 +206,7 @@ const ACTIONS: ReadonlyArray<readonly [Action, number]> = [
 ];
 
 export function generateCase(seed: number, index: number): FuzzCase {
-  const r = new Rng(seed, index * 2654435761 + 1);
+  const r = caseRng(seed, index);
   const v6 = r.chance(0.3);
   const cport = r.int(1024, 65535);
   const sport = r.pick([22, 80, 443, 8080, r.int(1, 65535)]);
@@ -502,26 +441,7 @@ export function generateCase(seed: number, index: number): FuzzCase {
     }
   }
   // ---- what the capture saw: losses and reordering ------------------------------------------
-  let pk = cv.out;
-  if (pk.length > 3 && r.chance(0.35)) {
-    const n = r.int(1, Math.max(1, Math.floor(pk.length / 8)));
-    for (let k = 0; k < n; k++) {
-      const idx = r.int(1, pk.length - 1);
-      notes.push(`lost#${idx + 1}`);
-      pk = pk.filter((_, j) => j !== idx);
-    }
-  }
-  if (pk.length > 3 && r.chance(0.3)) {
-    const n = r.int(1, 3);
-    for (let k = 0; k < n; k++) {
-      const idx = r.int(0, pk.length - 2);
-      const a = pk[idx]!;
-      const b = pk[idx + 1]!;
-      notes.push(`swap#${idx + 1}`);
-      pk[idx] = { ...b, tMs: a.tMs };
-      pk[idx + 1] = { ...a, tMs: b.tMs };
-    }
-  }
+  const pk = perturb(r, cv.out, notes, { lose: 0.35, swap: 0.3 });
   const name = `fuzz_${seed}_${index}`;
   return { name, seed, index, sysctls, summary: notes.join(' '), packets: pk };
 }
