@@ -11,15 +11,6 @@ export function l4ChecksumOk(meta: PacketMeta, protocol: number): boolean {
   return checksumOk(sumWords(meta.dv, meta.l4Off, len, pseudoHeaderSum(meta.buf, meta.family, meta.srcOff, meta.dstOff, protocol, len)));
 }
 
-/**
- * True when the checksum over the first `coverage` bytes verifies, with the
- * pseudo-header length of the whole segment (UDP-Lite, RFC 3828).
- */
-export function l4ChecksumPartialOk(meta: PacketMeta, protocol: number, coverage: number): boolean {
-  const len = meta.end - meta.l4Off;
-  return checksumOk(sumWords(meta.dv, meta.l4Off, coverage, pseudoHeaderSum(meta.buf, meta.family, meta.srcOff, meta.dstOff, protocol, len)));
-}
-
 /** ICMPv4 has no pseudo-header. */
 export function icmpChecksumOk(meta: PacketMeta): boolean {
   return checksumOk(sumWords(meta.dv, meta.l4Off, meta.end - meta.l4Off, 0));
