@@ -89,6 +89,11 @@ export class GcWorker {
 
   /** One gc_worker() invocation at capture time `atMs` (the first call only starts the worker). */
   run(host: GcHost, atMs: number): void {
+    if (host.sysctl.nf_conntrack_max === 0) {
+      // No limit, no table-full drop: no run could ever kill anything (expiry is exact here).
+      this.nextRunMs = Infinity;
+      return;
+    }
     if (this.nextRunMs === -Infinity) {
       this.nextRunMs = host.nowMs + GC_FIRST_RUN * JIFFY_MS;
       return;
