@@ -10,9 +10,9 @@ listeners and golden JSON) and adds only:
 
 * the global limit, set right before each scenario is recorded and restored right after it
   (in a `finally`, and by record.py's signal handler, which restores Env.restore_sysctls);
-* per packet `kmsgTableFull`: the kernel lines "nf_conntrack: table full, dropping packet" and
-  "net_ratelimit: N callbacks suppressed" (record.py keeps only lines naming the tun device;
-  these name none);
+* per packet `kmsgTableFull`: the kernel lines matching "table full.*dropping packet" and
+  those starting "net_ratelimit: " (N callbacks suppressed), verbatim (record.py keeps only
+  lines naming the tun device; these name none);
 * `conntrackMax`, `kernelBuckets` in the JSON;
 * a 5.2 s pause before each scenario, so each one starts a fresh net_ratelimit window
   (net.core.message_cost = 5 s, burst 10) and the kernel logs every drop of a scenario with
@@ -26,6 +26,7 @@ scenario.
 """
 import json
 import os
+import re
 import sys
 import time
 
@@ -35,7 +36,8 @@ import record  # noqa: E402  (tools/conformance/record.py)
 
 MAX_KEY = 'net.netfilter.nf_conntrack_max'
 RATELIMIT_PAUSE = 5.2
-TABLE_FULL_LINES = ('nf_conntrack: table full, dropping packet', 'net_ratelimit: ')
+# "nf_conntrack: table full, dropping packet" (some kernels: "... table full in netns N, ...")
+TABLE_FULL = re.compile(r'table full.*dropping packet')
 
 
 class KmsgHistory(record.Kmsg):
@@ -164,7 +166,7 @@ def main(argv):
             drains = KmsgHistory.drains
             for i, fr in enumerate(res['packets']):
                 lines = drains[1 + i] if 1 + i < len(drains) else []
-                fr['kmsgTableFull'] = [l for l in lines if l.startswith(TABLE_FULL_LINES)]
+                fr['kmsgTableFull'] = [l for l in lines if TABLE_FULL.search(l) or l.startswith('net_ratelimit: ')]
             res['conntrackMax'] = cmax
             res['kernelBuckets'] = buckets
             res['limitWindowSeconds'] = round(window, 3)
