@@ -54,6 +54,11 @@ class KmsgHistory(record.Kmsg):
 record.Kmsg = KmsgHistory
 
 
+def refuse(msg):
+    print(f'skipping: {msg}', file=sys.stderr)
+    sys.exit(77)
+
+
 def other_recorders():
     mine = {os.getpid(), os.getppid()}
     found = []
@@ -124,17 +129,17 @@ def main(argv):
     record.preflight()
     others = other_recorders()
     if others:
-        record.skip(f'another recorder is running (pid {", ".join(map(str, others))}); '
+        refuse(f'another recorder is running (pid {", ".join(map(str, others))}); '
                     'a small global nf_conntrack_max would fill its tables too')
     if os.path.isdir('/run/netns') and any(n.startswith('ctrec-') for n in os.listdir('/run/netns')):
-        record.skip('another recorder\'s namespace (ctrec-*) exists')
+        refuse('another recorder\'s namespace (ctrec-*) exists')
     with open(os.path.join(scen_dir, 'manifest.json')) as f:
         by_name = {m['name']: m for m in json.load(f)}
     Env = record.Env
     Env.init_ns_fd = os.open('/proc/self/ns/net', os.O_RDONLY)
     crowded = crowded_namespaces(max(1, cmax // 2), Env.init_ns_fd)
     if crowded:
-        record.skip('namespaces with conntrack entries that a limit of %d would affect: %s'
+        refuse('namespaces with conntrack entries that a limit of %d would affect: %s'
                     % (cmax, ', '.join(f'{n} ({c})' for n, c in crowded)))
     for sig in (record.signal.SIGINT, record.signal.SIGTERM, record.signal.SIGHUP):
         record.signal.signal(sig, record.on_signal)
