@@ -99,7 +99,7 @@ function splitTimeout(line: string, column: number): { text: string; timeout: nu
   return { text: line.slice(0, line.length - body.length) + parts.join(''), timeout: n };
 }
 
-function sameWithin1s(a: string, b: string, column: number): boolean {
+export function sameWithin1s(a: string, b: string, column: number): boolean {
   if (a === b) return true;
   const x = splitTimeout(a, column);
   const y = splitTimeout(b, column);
@@ -107,7 +107,7 @@ function sameWithin1s(a: string, b: string, column: number): boolean {
 }
 
 /** Event lines: `%9s ` tag, l4 name, number, timeout. */
-function eventTimeoutColumn(line: string): number {
+export function eventTimeoutColumn(line: string): number {
   return line.trimStart().startsWith('[') ? 3 : 2; // [TAG] l4name l4num timeout
 }
 
