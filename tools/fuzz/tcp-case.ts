@@ -231,6 +231,18 @@ export function generateCase(seed: number, index: number): FuzzCase {
   const c = mkEp(v6 ? `2001:db8:${r.int(1, 0xffff).toString(16)}::5` : `192.168.${r.int(0, 255)}.${r.int(1, 254)}`, cport);
   const s = mkEp(v6 ? `2001:db8:ffff::${r.int(1, 0xffff).toString(16)}` : `10.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`, sport);
   const cv = new Conv(r, v6, c, s);
+  /** A new handshake on the same ports, the client starting at `isn`. */
+  const reopen = (isn: number): void => {
+    c.isn = c.nxt = isn;
+    c.sent = [];
+    s.isn = s.nxt = randIsn(r);
+    s.sent = [];
+    cv.emit('c', F.SYN);
+    cv.deliver('s');
+    cv.emit('s', F.SYN | F.ACK);
+    cv.deliver('c');
+    cv.emit('c', F.ACK);
+  };
   const sysctls = randSysctls(r);
   const start = r.weighted<'handshake' | 'simopen' | 'midstream' | 'synRetrans'>([
     ['handshake', 70],
@@ -374,17 +386,7 @@ export function generateCase(seed: number, index: number): FuzzCase {
         const seq = how === 'exact' ? me.nxt : how === 'inwin' ? u(me.nxt + r.int(1, 2000)) : how === 'far' ? u(me.nxt + r.int(0x100000, 0x7fffffff)) : u(me.nxt - r.int(1, 100000));
         cv.emit(side, r.chance(0.5) ? F.RST | F.ACK : F.RST, { seq });
         if (how === 'exact' && r.chance(0.4)) {
-          // port reuse: new connection on the same tuple
-          const isn = randIsn(r);
-          c.isn = c.nxt = isn;
-          s.isn = s.nxt = randIsn(r);
-          c.sent = [];
-          s.sent = [];
-          cv.emit('c', F.SYN);
-          cv.deliver('s');
-          cv.emit('s', F.SYN | F.ACK);
-          cv.deliver('c');
-          cv.emit('c', F.ACK);
+          reopen(randIsn(r)); // port reuse: new connection on the same tuple
         }
         break;
       }
@@ -419,18 +421,7 @@ export function generateCase(seed: number, index: number): FuzzCase {
           cv.emit('s', F.ACK);
           if (r.chance(0.8)) {
             cv.emit('c', F.RST, { seq: s.lastAck });
-            if (r.chance(0.7)) {
-              c.isn = c.nxt = isn;
-              c.sent = [];
-              s.isn = s.nxt = randIsn(r);
-              s.sent = [];
-              cv.emit('c', F.SYN, { seq: isn });
-              c.nxt = u(isn + 1);
-              cv.deliver('s');
-              cv.emit('s', F.SYN | F.ACK);
-              cv.deliver('c');
-              cv.emit('c', F.ACK);
-            }
+            if (r.chance(0.7)) reopen(isn);
           }
         }
         break;
