@@ -6,6 +6,7 @@
  */
 import { FRAGMENT_COMPLETED, FRAGMENT_HELD, type PacketResult } from '../core/packet-result.js';
 import type { PacketInfo } from './packet-line.js';
+import { CTSTATE_NAMES } from '../core/consts.js';
 
 export class PacketOrder {
   private held: PacketInfo[] = [];
@@ -13,9 +14,9 @@ export class PacketOrder {
 
   constructor(private readonly emit: (p: PacketInfo) => void) {}
 
-  push(info: PacketInfo, r: Pick<PacketResult, 'datagramFrames' | 'fragment' | 'ctstateName'>, pending: number): void {
+  push(info: PacketInfo, r: Pick<PacketResult, 'datagramFrames' | 'fragment' | 'ctstate'>, pending: number): void {
     if (r.datagramFrames !== null) {
-      const verdict = r.fragment === FRAGMENT_COMPLETED ? r.ctstateName : 'discarded';
+      const verdict = r.fragment === FRAGMENT_COMPLETED ? CTSTATE_NAMES[r.ctstate]! : 'discarded';
       for (const f of r.datagramFrames) this.fate.set(f, { frames: r.datagramFrames, verdict });
     }
     if (this.held.length === 0 && r.fragment !== FRAGMENT_HELD) {

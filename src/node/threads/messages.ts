@@ -85,7 +85,8 @@ export interface ExpectRec extends Keyed {
 export interface PacketRec extends Keyed {
   kind: 'packet';
   ts: number;
-  ctstateName: string;
+  /** PacketResult.ctstate. */
+  ctstate: number;
   /** Log messages, for --summary's invalid packets only. */
   reasons: string[];
   /** For --packets. */

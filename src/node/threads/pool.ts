@@ -20,7 +20,6 @@
  * source reads synchronously), so replies are pulled with receiveMessageOnPort
  * and waited for with Atomics.wait on a counter the workers bump.
  */
-import { CTSTATE_NAMES, type CtStateName } from '../../core/consts.js';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ConnTable } from '../../table/conn-table.js';
 import { CaptureError } from '../../io/errors.js';
@@ -310,7 +309,7 @@ class Merger {
       }
       apply(r.pos);
       if (r.info !== null) this.order.push(r.info, r, this.pendingTotal);
-      if (this.o.summary) this.o.sum.observe({ ctstate: CTSTATE_NAMES.indexOf(r.ctstateName as CtStateName), reasons: () => r.reasons }, r.ts);
+      if (this.o.summary) this.o.sum.observe({ ctstate: r.ctstate, reasons: () => r.reasons }, r.ts);
     }
     apply(Infinity);
     return null;

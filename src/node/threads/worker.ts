@@ -7,7 +7,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Conntrack, type EventType } from '../../conntrack.js';
 import { EVENT_DESTROY } from '../../core/conntrack.js';
-import { IPCT_PROTOINFO } from '../../core/consts.js';
+import { CTSTATE_INVALID, IPCT_PROTOINFO } from '../../core/consts.js';
 import type { Expectation } from '../../expect/expectations.js';
 import { createFrame } from '../../io/frame.js';
 import { packetInfo } from '../../cli/packet-line.js';
@@ -128,8 +128,8 @@ class ShardWorker {
     if (!this.setup.perPacket) return;
     const ts = tsSec + tsNsec / 1e9;
     this.records.push({
-      kind: 'packet', pos: this.pos, phase: PHASE_OWN, k1: 0, k2: 0, ts, ctstateName: r.ctstateName,
-      reasons: r.ctstateName === 'invalid' ? r.reasons() : [],
+      kind: 'packet', pos: this.pos, phase: PHASE_OWN, k1: 0, k2: 0, ts, ctstate: r.ctstate,
+      reasons: r.ctstate === CTSTATE_INVALID ? r.reasons() : [],
       info: this.setup.packets ? packetInfo(e, r, frame.index, ts) : null,
       fragment: r.fragment, datagramFrames: r.datagramFrames,
     });
