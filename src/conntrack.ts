@@ -185,18 +185,18 @@ export class Conntrack {
   snapshot(conn: number, atMs = this.engine.nowMs): ConnSnapshot {
     const e = this.engine;
     const t = e.table;
-    const base = t.tupleBase(conn, 0);
-    const meta = t.tuples[base + T_META]!;
+    const pair = t.pairOf(conn);
+    const meta = pair[T_META]!;
     const protonum = meta & 0xff;
     const l3num = ((meta >>> 8) & 0xff) === 2 ? 2 : 10;
     const family = l3num === 2 ? 4 : 6;
     const acct = e.sysctl.nf_conntrack_acct !== 0;
     const tuple = (b: number, d: number): TupleSnapshot => {
-      const w = t.tuples[b + T_PORTS]!;
+      const w = pair[b + T_PORTS]!;
       const icmp = protonum === 1 || protonum === 58;
       const ts: TupleSnapshot = {
-        src: addrBytes(t.tuples, b, family),
-        dst: addrBytes(t.tuples, b + 4, family),
+        src: addrBytes(pair, b, family),
+        dst: addrBytes(pair, b + 4, family),
         sport: hasPorts(protonum) ? w >>> 16 : 0,
         dport: hasPorts(protonum) ? w & 0xffff : 0,
         icmpType: icmp ? (w >>> 8) & 0xff : 0,
@@ -219,8 +219,8 @@ export class Conntrack {
       timeoutMs: Math.max(0, t.deadlineOf(conn) - atMs),
       state: stateName(protonum, t.stateOf(conn)),
       status: t.statusOf(conn),
-      orig: tuple(base, 0),
-      reply: tuple(base + TUPLE_WORDS, 1),
+      orig: tuple(0, 0),
+      reply: tuple(TUPLE_WORDS, 1),
       mark: t.markOf(conn),
       zone: meta >>> 16,
       use: 2 + (e.helpers?.childCount(conn) ?? 0),
@@ -247,14 +247,14 @@ export class Conntrack {
     const t = this.engine.table;
     const l3num = ((x.tuple[T_META]! >>> 8) & 0xff) === 2 ? 2 : 10;
     const family = l3num === 2 ? 4 : 6;
-    const mb = t.tupleBase(x.master, 0);
-    const mw = t.tuples[mb + T_PORTS]!;
+    const mb = t.origBase(x.master);
+    const mw = t.rec[mb + T_PORTS]!;
     return {
       l3num, protonum: x.tuple[T_META]! & 0xff, timeoutMs: Math.max(0, x.deadlineMs - atMs),
       src: addrBytes(x.tuple, 0, family), dst: addrBytes(x.tuple, 4, family),
       sport: x.tuple[T_PORTS]! >>> 16, dport: x.tuple[T_PORTS]! & 0xffff,
       maskSrc: addrBytes(x.mask, 0, family), maskSport: x.mask[T_PORTS]! >>> 16, maskDport: x.mask[T_PORTS]! & 0xffff,
-      masterSrc: addrBytes(t.tuples, mb, family), masterDst: addrBytes(t.tuples, mb + 4, family),
+      masterSrc: addrBytes(t.rec, mb, family), masterDst: addrBytes(t.rec, mb + 4, family),
       masterSport: mw >>> 16, masterDport: mw & 0xffff,
       cls: x.cls, flags: x.flags, helper: x.helper, policyName: x.policyName,
     };

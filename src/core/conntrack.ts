@@ -28,7 +28,8 @@ import { KEEP_EVICTIONS, TableFullLog, type EvictedBy } from './table-full.js';
 import { PacketMeta, decodeIp, IP_OK, IP_DROP_REASONS } from '../packet/ip.js';
 import { icmpChecksumOk, l4ChecksumOk } from '../packet/l4-checksum.js';
 import { TUPLE_WORDS, T_META, T_PORTS, addrEquals, copyTuple, loadAddr } from '../tuple/tuple.js';
-import { hasPorts, hasStates, type TrackerContext } from '../proto/l4proto.js';
+import { invertTuple } from '../tuple/invert.js';
+import { hasPorts, hasStates, keepsPrivate, type TrackerContext } from '../proto/l4proto.js';
 import { sctpPacket } from '../proto/sctp.js';
 import { grePacket, greKeyWord } from '../proto/gre.js';
 import { HelperSupport } from './helper-support.js';
@@ -37,7 +38,7 @@ import { tcpPacket } from '../proto/tcp.js';
 import { udpPacket, udplitePacket } from '../proto/udp.js';
 import { genericPacket } from '../proto/generic.js';
 import {
-  ICMP_INVMAP, ICMPV6_INVMAP, NR_ICMP_TYPES, icmpIsError, icmpPacket, icmpv6IsUntracked, icmpv6Packet,
+  NR_ICMP_TYPES, icmpIsError, icmpPacket, icmpv6IsUntracked, icmpv6Packet,
 } from '../proto/icmp.js';
 
 /** Event kinds as conntrack -E names them. */
@@ -117,6 +118,8 @@ export class ConntrackEngine implements TrackerContext {
     const seed = options.hashSeed ?? randomSeed();
     this.table = new ConnTable(options.initialCapacity ?? 1024, seed);
     this.table.setBuckets(this.sysctl.nf_conntrack_buckets);
+    // The acct extension: entries carry counters only while accounting is on.
+    if (this.sysctl.nf_conntrack_acct !== 0) this.table.enableCounters();
     this.chainRnd = (seed ^ 0x9e3779b9) >>> 0;
     this.gc = new GcWorker((idx, timeMs) => this.evict(idx, timeMs, 'gc_worker'));
     this.tableFull = new TableFullLog(null, options.keepEvictions ?? KEEP_EVICTIONS);
@@ -269,9 +272,9 @@ export class ConntrackEngine implements TrackerContext {
           }
         }
         idx = this.table.alloc();
-        const base = this.table.tupleBase(idx, 0);
-        copyTuple(this.table.tuples, base, tp, 0);
-        copyTuple(this.table.tuples, base + TUPLE_WORDS, tp, TUPLE_WORDS);
+        const base = this.table.origBase(idx);
+        copyTuple(this.table.rec, base, tp, 0);
+        if (keepsPrivate(proto)) this.table.attachPrivate(idx);
         this.table.startMs[idx] = this.nowMs;
         confirmed = false;
         if (this.helpers !== null && this.helpers.initConntrack(idx, this.nowMs) !== null) this.stats.expect_new++;
@@ -578,16 +581,17 @@ export class ConntrackEngine implements TrackerContext {
     const idx = e >> 1;
     const dir = e & 1;
     const t = this.table;
-    const ctDst = t.tupleBase(idx, dir) + 4;
+    // The entry's destination in that direction: the reply's is the original's source.
+    const ctDst = t.origBase(idx) + (dir === 0 ? 4 : 0);
     loadAddr(tp, TUPLE_WORDS, m.dv, m.dstOff, family);
-    if (!addrEquals(tp, TUPLE_WORDS, t.tuples, ctDst)) {
-      if (family === 4) this.log(R_OUTER_DADDR4, tp[TUPLE_WORDS]!, t.tuples[ctDst]!);
+    if (!addrEquals(tp, TUPLE_WORDS, t.rec, ctDst)) {
+      if (family === 4) this.log(R_OUTER_DADDR4, tp[TUPLE_WORDS]!, t.rec[ctDst]!);
       else {
         this.log(R_OUTER_DADDR6);
         const o = (r.reasonCount - 1) * REASON_ARGS;
         for (let i = 0; i < 4; i++) {
           r.reasonArgs[o + i] = tp[TUPLE_WORDS + i]!;
-          r.reasonArgs[o + 4 + i] = t.tuples[ctDst + i]!;
+          r.reasonArgs[o + 4 + i] = t.rec[ctDst + i]!;
         }
       }
       return this.relatedFail(r);
@@ -596,7 +600,7 @@ export class ConntrackEngine implements TrackerContext {
     r.dir = dir;
     r.conn = idx;
     r.connId = t.id[idx]!;
-    r.protonum = t.tuples[t.tupleBase(idx, 0) + T_META]! & 0xff;
+    r.protonum = t.rec[t.origBase(idx) + T_META]! & 0xff;
     r.state = hasStates(r.protonum) ? t.stateOf(idx) : -1;
     return true;
   }
@@ -637,32 +641,5 @@ function walkInnerIpv6(buf: Uint8Array, dv: DataView, off: number, end: number):
   }
   innerNexthdr = nexthdr;
   return pos;
-}
-
-/**
- * nf_ct_invert_tuple(): the tuple of the answer. ICMP queries map to their reply
- * type; anything else without a reply type cannot be inverted.
- */
-export function invertTuple(dst: Uint32Array, dBase: number, src: Uint32Array, sBase: number): boolean {
-  const meta = src[sBase + T_META]!;
-  const proto = meta & 0xff;
-  const l3 = (meta >>> 8) & 0xff;
-  let l4 = src[sBase + T_PORTS]!;
-  if ((proto === IPPROTO_ICMP && l3 === AF_INET) || (proto === IPPROTO_ICMPV6 && l3 === AF_INET6)) {
-    const type = (l4 >>> 8) & 0xff;
-    const inv = (proto === IPPROTO_ICMP ? ICMP_INVMAP : ICMPV6_INVMAP)[type]!;
-    if (inv < 0) return false;
-    l4 = ((l4 & 0xffff00ff) | (inv << 8)) >>> 0;
-  } else if (hasPorts(proto) || proto === IPPROTO_GRE) {
-    l4 = ((l4 << 16) | (l4 >>> 16)) >>> 0; // ports, or GRE keys, swap
-  }
-  for (let i = 0; i < 4; i++) {
-    const s = src[sBase + i]!;
-    dst[dBase + i] = src[sBase + 4 + i]!;
-    dst[dBase + 4 + i] = s;
-  }
-  dst[dBase + T_PORTS] = l4;
-  dst[dBase + T_META] = meta;
-  return true;
 }
 

@@ -173,7 +173,7 @@ export class GcWorker {
       fold(scan, t.deadlineOf(idx) - atMs);
       if (limit95 === 0 || t.statusOf(idx) & IPS_DYING) continue;
       if (t.count < limit95) continue;
-      const protonum = t.tuples[t.tupleBase(idx, 0) + T_META]! & 0xff;
+      const protonum = t.rec[t.origBase(idx) + T_META]! & 0xff;
       if (gcCanEarlyDrop(t.statusOf(idx), protonum, t.stateOf(idx))) {
         this.kill(idx, atMs);
         this.kills++;

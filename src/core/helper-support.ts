@@ -51,9 +51,9 @@ export class HelperSupport implements HelperContext {
    */
   initConntrack(conn: number, nowMs: number): Expectation | null {
     const t = this.table;
-    const base = t.tupleBase(conn, 0);
+    const base = t.origBase(conn);
     const exp = this.expectations.count === 0 ? null
-      : this.expectations.take(t.tuples, base, nowMs, (e) => this.isAlive(e.master, e.masterId));
+      : this.expectations.take(t.rec, base, nowMs, (e) => this.isAlive(e.master, e.masterId));
     if (exp !== null) {
       t.setStatus(conn, t.statusOf(conn) | IPS_EXPECTED);
       t.setMark(conn, t.markOf(exp.master));
@@ -61,9 +61,9 @@ export class HelperSupport implements HelperContext {
       this.children.set(exp.master, (this.children.get(exp.master) ?? 0) + 1);
       return exp;
     }
-    const proto = t.tuples[base + T_META]! & 0xff;
-    const family = ((t.tuples[base + T_META]! >>> 8) & 0xff) === 2 ? 4 : 6;
-    const dport = t.tuples[base + T_PORTS]! & 0xffff;
+    const proto = t.rec[base + T_META]! & 0xff;
+    const family = ((t.rec[base + T_META]! >>> 8) & 0xff) === 2 ? 4 : 6;
+    const dport = t.rec[base + T_PORTS]! & 0xffff;
     for (const r of this.rules) {
       if (r.protonum === proto && r.port === dport && (r.helper.families?.includes(family) ?? true)) {
         this.attached.set(conn, { helper: r.helper, state: r.helper.createState() });
@@ -123,7 +123,7 @@ export class HelperSupport implements HelperContext {
     for (let i = 4; i < 8; i++) mask[i] = 0xffffffff;
     tuple[T_PORTS] = dport & 0xffff; // any source port
     mask[T_PORTS] = 0xffff;
-    const zone = this.table.tuples[this.table.tupleBase(master, 0) + T_META]! >>> 16;
+    const zone = this.table.rec[this.table.origBase(master) + T_META]! >>> 16;
     tuple[T_META] = ((zone << 16) | (l3num << 8) | protonum) >>> 0;
     mask[T_META] = 0xffffffff;
     return this.expectations.add({

@@ -12,7 +12,7 @@ import { formatAddr } from '../format/addr.js';
 import { ctL4Name } from '../format/conntrack.js';
 import type { ConnSnapshot } from '../format/snapshot.js';
 import { IPS_ASSURED } from '../format/status.js';
-import { counters, currentTcpFlags, deadlineMs, liveEntries, startMs } from '../state/engine-access.js';
+import { counters, currentTcpFlags, deadlineMs, keepCounters, liveEntries, startMs } from '../state/engine-access.js';
 
 export type FlowEnd = 'timeout' | 'rst' | 'reopen' | 'end-of-capture';
 
@@ -85,6 +85,7 @@ export interface FlowTracker {
 
 /** Calls `sink` with a FlowRecord for every connection that ends. */
 export function attachFlows(ct: Conntrack, sink: (r: FlowRecord) => void): FlowTracker {
+  keepCounters(ct);
   let count = 0;
   ct.engine.onEvent((kind, idx, _mask, timeMs) => {
     if (kind !== EVENT_DESTROY) return;

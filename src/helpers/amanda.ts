@@ -68,8 +68,8 @@ export const amandaHelper: ConntrackHelper = {
     if (stop < 0) return NF_ACCEPT;
     stop += start;
 
-    const orig = t.tupleBase(conn, 0);
-    const l3num = (t.tuples[orig + 9]! >>> 8) & 0xff;
+    const orig = t.origBase(conn);
+    const l3num = (t.rec[orig + 9]! >>> 8) & 0xff;
     let verdict = NF_ACCEPT;
     for (const key of KEYWORDS) {
       let off = findText(buf, start, stop, key);
@@ -86,7 +86,7 @@ export const amandaHelper: ConntrackHelper = {
       }
       const port = value & 0xffff;
       if (port === 0) break;
-      const r = ctx.expect(conn, l3num, IPPROTO_TCP, t.tuples, orig, t.tuples, orig + 4, port, 0);
+      const r = ctx.expect(conn, l3num, IPPROTO_TCP, t.rec, orig, t.rec, orig + 4, port, 0);
       if (typeof r === 'string') {
         ctx.logDrop('cannot add expectation');
         verdict = NF_DROP;

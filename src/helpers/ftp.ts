@@ -9,6 +9,7 @@
  */
 import { NF_ACCEPT, NF_DROP, IPPROTO_TCP } from '../core/consts.js';
 import type { ConntrackHelper, HelperContext } from './helper.js';
+import { TUPLE_WORDS } from '../tuple/tuple.js';
 
 const NUM_SEQ_TO_REMEMBER = 2;
 const NF_CT_FTP_SEQ_PICKUP = 1;
@@ -205,11 +206,12 @@ export function makeFtpHelper(loose = false): ConntrackHelper {
       } else {
         s.flags[dir] = s.flags[dir]! & ~NF_CT_FTP_SEQ_PICKUP;
         const t = ctx.table;
-        const l3num = (t.tuples[t.tupleBase(conn, 0) + 9]! >>> 8) & 0xff;
+        const l3num = (t.rec[t.origBase(conn) + 9]! >>> 8) & 0xff;
         const cmd = cmdScratch;
         cmd.l3num = l3num;
-        const srcBase = t.tupleBase(conn, dir);
-        for (let i = 0; i < 4; i++) cmd.addr[i] = t.tuples[srcBase + i]!;
+        const pair = t.pairOf(conn);
+        const srcBase = dir * TUPLE_WORDS;
+        for (let i = 0; i < 4; i++) cmd.addr[i] = pair[srcBase + i]!;
         cmd.port = 0;
         let found = 0;
         let which = 0;
@@ -222,14 +224,14 @@ export function makeFtpHelper(loose = false): ConntrackHelper {
           return NF_DROP; // the newline bookkeeping is skipped too
         }
         if (found === 1) {
-          const peer = t.tupleBase(conn, 1 - dir);
+          const peer = (1 - dir) * TUPLE_WORDS;
           let sameSender = true;
-          for (let i = 0; i < 4; i++) if (cmd.addr[i] !== t.tuples[srcBase + i]) sameSender = false;
+          for (let i = 0; i < 4; i++) if (cmd.addr[i] !== pair[srcBase + i]) sameSender = false;
           // Another address than the sender's: only followed with loose=1.
           if (sameSender || loose) {
-            const dstWords = sameSender ? t.tuples : cmd.addr;
+            const dstWords = sameSender ? pair : cmd.addr;
             const dstBase = sameSender ? peer + 4 : 0;
-            const r = ctx.expect(conn, l3num, IPPROTO_TCP, t.tuples, peer, dstWords, dstBase, cmd.port, 0);
+            const r = ctx.expect(conn, l3num, IPPROTO_TCP, pair, peer, dstWords, dstBase, cmd.port, 0);
             if (typeof r === 'string') {
               ctx.logDrop('cannot add expectation');
               verdict = NF_DROP;

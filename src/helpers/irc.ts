@@ -14,6 +14,7 @@
  */
 import { NF_ACCEPT, NF_DROP, IPPROTO_TCP } from '../core/consts.js';
 import type { ConntrackHelper, HelperContext } from './helper.js';
+import { TUPLE_WORDS } from '../tuple/tuple.js';
 
 /** MAX_SEARCH_SIZE: only this much of a segment's payload is searched. */
 const MAX_SEARCH_SIZE = 4095;
@@ -126,8 +127,8 @@ export const ircHelper: ConntrackHelper = {
     if (dir === 1) return NF_ACCEPT; // from the IRC server
     if (!established) return NF_ACCEPT; // until there's been traffic both ways
     const t = ctx.table;
-    const orig = t.tupleBase(conn, 0);
-    const l3num = (t.tuples[orig + 9]! >>> 8) & 0xff;
+    const orig = t.origBase(conn);
+    const l3num = (t.rec[orig + 9]! >>> 8) & 0xff;
     const m = ctx.meta;
     const l4 = m.l4Off;
     if (l4 + 20 > m.end) return NF_ACCEPT; // not a full TCP header
@@ -163,14 +164,15 @@ export const ircHelper: ConntrackHelper = {
         const dcc = parseDcc(p, i, limit);
         if (dcc === null) continue;
         // The address may be the internal or the NATed one.
-        const sender = t.tuples[t.tupleBase(conn, dir)]!;
-        const replyDst = t.tuples[t.tupleBase(conn, 1 - dir) + 4]!;
+        const pair = t.pairOf(conn);
+        const sender = pair[dir * TUPLE_WORDS]!;
+        const reply = (1 - dir) * TUPLE_WORDS;
+        const replyDst = pair[reply + 4]!;
         if ((sender !== dcc.ip && replyDst !== dcc.ip) || dcc.port === 0) {
           (ctx as WarnCapable).warn?.(`Forged DCC command from ${dotted(sender)}: ${dotted(dcc.ip)}:${dcc.port}`);
           continue;
         }
-        const reply = t.tupleBase(conn, 1 - dir);
-        const r = ctx.expect(conn, l3num, IPPROTO_TCP, null, 0, t.tuples, reply + 4, dcc.port, 0);
+        const r = ctx.expect(conn, l3num, IPPROTO_TCP, null, 0, pair, reply + 4, dcc.port, 0);
         if (typeof r === 'string') {
           ctx.logDrop('cannot add expectation');
           return NF_DROP;

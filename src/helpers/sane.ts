@@ -59,10 +59,10 @@ export const saneHelper: ConntrackHelper = {
     const port = m.dv.getUint16(dataoff + 6);
 
     const t = ctx.table;
-    const orig = t.tupleBase(conn, 0);
-    const l3num = (t.tuples[orig + 9]! >>> 8) & 0xff;
+    const orig = t.origBase(conn);
+    const l3num = (t.rec[orig + 9]! >>> 8) & 0xff;
     // From the original source (client) to the original destination (server).
-    const r = ctx.expect(conn, l3num, IPPROTO_TCP, t.tuples, orig, t.tuples, orig + 4, port, 0);
+    const r = ctx.expect(conn, l3num, IPPROTO_TCP, t.rec, orig, t.rec, orig + 4, port, 0);
     if (typeof r === 'string') {
       ctx.logDrop('cannot add expectation');
       return NF_DROP;

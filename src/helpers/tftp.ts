@@ -6,6 +6,7 @@
  */
 import { NF_ACCEPT, NF_DROP, IPPROTO_UDP } from '../core/consts.js';
 import type { ConntrackHelper, HelperContext } from './helper.js';
+import { TUPLE_WORDS, T_META, T_PORTS } from '../tuple/tuple.js';
 
 const TFTP_OPCODE_READ = 1;
 const TFTP_OPCODE_WRITE = 2;
@@ -23,10 +24,11 @@ export const tftpHelper: ConntrackHelper = {
     const opcode = m.dv.getUint16(op);
     if (opcode !== TFTP_OPCODE_READ && opcode !== TFTP_OPCODE_WRITE) return NF_ACCEPT;
     const t = ctx.table;
-    const reply = t.tupleBase(conn, 1);
-    const l3num = (t.tuples[reply + 9]! >>> 8) & 0xff;
-    const dport = t.tuples[reply + 8]! & 0xffff;
-    const r = ctx.expect(conn, l3num, IPPROTO_UDP, t.tuples, reply, t.tuples, reply + 4, dport, 0);
+    const pair = t.pairOf(conn);
+    const reply = TUPLE_WORDS;
+    const l3num = (pair[reply + T_META]! >>> 8) & 0xff;
+    const dport = pair[reply + T_PORTS]! & 0xffff;
+    const r = ctx.expect(conn, l3num, IPPROTO_UDP, pair, reply, pair, reply + 4, dport, 0);
     if (typeof r === 'string') {
       ctx.logDrop('cannot add expectation');
       return NF_DROP;

@@ -48,7 +48,7 @@ export function icmpv6IsUntracked(type: number): boolean {
 
 /** nf_conntrack_icmp_packet(): only queries may create an entry; replies refresh it. */
 export function icmpPacket(ctx: TrackerContext, idx: number): number {
-  const type = (ctx.table.tuples[ctx.table.tupleBase(idx, 0) + 8]! >>> 8) & 0xff;
+  const type = (ctx.table.rec[ctx.table.origBase(idx) + 8]! >>> 8) & 0xff;
   if (type !== 8 && type !== 13 && type !== 15 && type !== 17) return -NF_ACCEPT;
   ctx.refresh(idx, ctx.sysctl.nf_conntrack_icmp_timeout);
   return NF_ACCEPT;
@@ -57,7 +57,7 @@ export function icmpPacket(ctx: TrackerContext, idx: number): number {
 /** nf_conntrack_icmpv6_packet(): on an unconfirmed entry, only echo request and node information query. */
 export function icmpv6Packet(ctx: TrackerContext, idx: number, confirmed: boolean): number {
   if (!confirmed) {
-    const type = (ctx.table.tuples[ctx.table.tupleBase(idx, 0) + 8]! >>> 8) & 0xff;
+    const type = (ctx.table.rec[ctx.table.origBase(idx) + 8]! >>> 8) & 0xff;
     if (type !== 128 && type !== 139) return -NF_ACCEPT;
   }
   ctx.refresh(idx, ctx.sysctl.nf_conntrack_icmpv6_timeout);

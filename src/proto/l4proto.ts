@@ -59,6 +59,11 @@ export function hasStates(protonum: number): boolean {
   return protonum === IPPROTO_TCP || protonum === IPPROTO_SCTP;
 }
 
+/** Protocols whose entries keep protocol-private words (ConnTable.attachPrivate): TCP, SCTP, GRE. */
+export function keepsPrivate(protonum: number): boolean {
+  return protonum === IPPROTO_TCP || protonum === IPPROTO_SCTP || protonum === IPPROTO_GRE;
+}
+
 /** Protocols whose tuple carries ports (nf_ct_get_tuple_ports in 6.18). */
 export function hasPorts(protonum: number): boolean {
   return protonum === IPPROTO_TCP || protonum === IPPROTO_UDP || protonum === IPPROTO_UDPLITE || protonum === IPPROTO_SCTP;

@@ -8,7 +8,8 @@
  */
 import type { Conntrack } from '../conntrack.js';
 import { PROTO_WORDS } from '../table/conn-table.js';
-import { TUPLE_WORDS } from '../tuple/tuple.js';
+import { TUPLE_WORDS, T_META } from '../tuple/tuple.js';
+import { keepsPrivate } from '../proto/l4proto.js';
 
 /** Everything that makes up one entry, as plain data. */
 export interface RawEntry {
@@ -30,9 +31,8 @@ interface EnginePrivates { started: boolean }
 
 export function readEntry(ct: Conntrack, idx: number): RawEntry {
   const t = ct.engine.table;
-  const tb = t.tupleBase(idx, 0);
   return {
-    tuples: Array.from(t.tuples.subarray(tb, tb + 2 * TUPLE_WORDS)),
+    tuples: Array.from(t.pairOf(idx)),
     status: t.statusOf(idx),
     deadlineMs: t.deadlineOf(idx),
     state: t.stateOf(idx),
@@ -41,7 +41,7 @@ export function readEntry(ct: Conntrack, idx: number): RawEntry {
     seq: t.seq[idx]!,
     startMs: t.startMs[idx]!,
     counters: [t.packetsOf(idx, 0), t.bytesOf(idx, 0), t.packetsOf(idx, 1), t.bytesOf(idx, 1)],
-    pw: Array.from(t.pw.subarray(t.pwBase(idx), t.pwBase(idx) + PROTO_WORDS)),
+    pw: t.hasPrivate(idx) ? Array.from(t.pw.subarray(t.pwBase(idx), t.pwBase(idx) + PROTO_WORDS)) : [],
     aux: t.auxOf(idx),
   };
 }
@@ -50,7 +50,8 @@ export function readEntry(ct: Conntrack, idx: number): RawEntry {
 export function writeEntry(ct: Conntrack, e: RawEntry): number {
   const t = ct.engine.table;
   const idx = t.alloc();
-  t.tuples.set(e.tuples, t.tupleBase(idx, 0));
+  // The reply tuple is the inverse of the original (no NAT): only the original is kept.
+  t.rec.set(e.tuples.slice(0, TUPLE_WORDS), t.origBase(idx));
   t.setStatus(idx, e.status);
   t.setDeadline(idx, e.deadlineMs);
   t.setState(idx, e.state);
@@ -58,9 +59,13 @@ export function writeEntry(ct: Conntrack, e: RawEntry): number {
   t.id[idx] = e.id;
   t.seq[idx] = e.seq;
   t.startMs[idx] = e.startMs;
+  if (e.counters.some((c) => c !== 0)) t.enableCounters();
   t.setCounters(idx, 0, e.counters[0]!, e.counters[1]!);
   t.setCounters(idx, 1, e.counters[2]!, e.counters[3]!);
-  t.pw.set(e.pw, t.pwBase(idx));
+  if (keepsPrivate(e.tuples[T_META]! & 0xff)) {
+    t.attachPrivate(idx);
+    t.pw.set(e.pw, t.pwBase(idx));
+  }
   t.setAux(idx, e.aux);
   t.confirm(idx);
   return idx;
@@ -100,7 +105,12 @@ export function writeStats(ct: Conntrack, stats: Readonly<Record<string, number>
   for (const [k, v] of Object.entries(stats)) if (typeof s[k] === 'number') s[k] = v;
 }
 
-/** Per-direction packets/bytes of an entry (kept whether or not nf_conntrack_acct is on). */
+/** Starts counting packets and bytes per entry: flow records need them whether or not nf_conntrack_acct is on. */
+export function keepCounters(ct: Conntrack): void {
+  ct.engine.table.enableCounters();
+}
+
+/** Per-direction packets/bytes of an entry (counted since keepCounters() or with nf_conntrack_acct on). */
 export function counters(ct: Conntrack, idx: number): [number, number, number, number] {
   const t = ct.engine.table;
   return [t.packetsOf(idx, 0), t.bytesOf(idx, 0), t.packetsOf(idx, 1), t.bytesOf(idx, 1)];

@@ -1,6 +1,7 @@
 /**
- * The connection table: entries in a structure of typed arrays (one slot per
- * connection id), a hash of both tuples of every confirmed entry (open addressing,
+ * The connection table: one 64-byte record per entry (its original tuple,
+ * status, state and deadline; cold fields in arrays beside it, protocol words
+ * in a pool only TCP, SCTP and GRE entries draw from), a hash of both tuples of every confirmed entry (open addressing,
  * linear probing, backward-shift deletion, seeded hash), and a min-heap of
  * deadlines so expiry on the capture clock costs one comparison per packet when
  * nothing expires.
@@ -22,9 +23,10 @@
  * chains from the new tuple's bucket) and the chain-length limit at
  * confirmation do, so both behave as with the kernel's chained hash.
  */
-import { TUPLE_WORDS, hashTuple, tupleEquals } from '../tuple/tuple.js';
+import { TUPLE_WORDS, copyTuple, hashTuple, tupleEquals } from '../tuple/tuple.js';
+import { invertTuple, tupleEqualsInverse } from '../tuple/invert.js';
 
-/** 32-bit words of protocol-private state per entry (TCP uses them all). */
+/** 32-bit words of protocol-private state per entry that keeps any (TCP uses them all). */
 export const PROTO_WORDS = 16;
 
 
@@ -38,26 +40,31 @@ export function roundBuckets(n: number): number {
 }
 
 /*
- * Entry record layout, in 32-bit words. The fields one packet touches (its
- * tuple, status, state, deadline, counters, protocol state) sit together in one
- * record of `rec`, so a packet of a connection costs a few adjacent cache lines
- * instead of one line per field array. 64-bit fields (times, counters) are read
- * through a Float64Array over the same buffer, at even word offsets.
+ * Entry record layout, in 32-bit words: 16 words, 64 bytes. A packet of a known
+ * connection reads and writes only its record (tuple, status, state, deadline),
+ * plus its protocol words for TCP, SCTP and GRE. The reply tuple is not stored:
+ * without NAT it is always the inverse of the original (see tuple/invert.ts).
+ * 64-bit fields (times) are read through a Float64Array over the same buffer,
+ * at even word offsets.
  */
-/** Original tuple at +0, reply tuple at +TUPLE_WORDS. */
-const R_STATUS = 2 * TUPLE_WORDS;
-const R_STATE = R_STATUS + 1;
-/** 1 = allocated, 2 = confirmed (in the hash); 0 = free. */
-const R_LIVE = R_STATUS + 2;
-const R_MARK = R_STATUS + 3;
-const R_DEADLINE = R_STATUS + 4; // f64
-const R_AUX = R_STATUS + 6; // f64
-const R_COUNTERS = R_STATUS + 8; // 4 × f64: packets, bytes original; packets, bytes reply
-/** The entry's key in the timer heap (f64), so a refresh needs no heap access to see it is later. */
-const R_TIMER_KEY = R_STATUS + 16;
-const R_PW = R_STATUS + 18;
+/** Original tuple at +0. */
+const R_STATUS = TUPLE_WORDS;
+/**
+ * Bits 0-5: protocol state; bits 6-7: 1 = allocated, 2 = confirmed (in the
+ * hash), 0 = free; bits 8-31: protocol-word slot + 1 (0 = none).
+ */
+const R_MISC = R_STATUS + 1;
+const R_DEADLINE = R_STATUS + 2; // f64
+const R_AUX = R_STATUS + 4; // f64
 /** Words per entry record (even, so every record's f64 fields are aligned). */
-export const RECORD_WORDS = R_PW + PROTO_WORDS;
+export const RECORD_WORDS = R_AUX + 2;
+
+const STATE_MASK = 0x3f;
+const LIVE_SHIFT = 6;
+const LIVE_ALLOCATED = 1 << LIVE_SHIFT;
+const LIVE_CONFIRMED = 2 << LIVE_SHIFT;
+const LIVE_MASK = 3 << LIVE_SHIFT;
+const PW_SHIFT = 8;
 
 /*
  * Hash slots: (idx << 1 | dir) + 1 in the low SLOT_BITS bits, 0 = empty, and
@@ -66,7 +73,7 @@ export const RECORD_WORDS = R_PW + PROTO_WORDS;
  */
 const SLOT_BITS = 25;
 const SLOT_VALUE = (1 << SLOT_BITS) - 1;
-/** Entries addressable by a slot value. */
+/** Entries addressable by a slot value (and protocol-word slots by R_MISC's 24 bits). */
 export const MAX_ENTRIES = (1 << (SLOT_BITS - 1)) - 1;
 
 export class ConnTable {
@@ -74,23 +81,27 @@ export class ConnTable {
   /** Number of confirmed entries (nf_conntrack_count). */
   count = 0;
 
-  /** Entry records (RECORD_WORDS each); tuples and protocol words are addressed in it. */
+  /** Entry records (RECORD_WORDS each); the original tuple of entry idx is at origBase(idx). */
   rec = new Uint32Array(0);
   private recF = new Float64Array(0);
-  /** The array holding the tuples (the records): pair it with tupleBase(). */
-  get tuples(): Uint32Array {
-    return this.rec;
-  }
-  /** The array holding the protocol-private words (struct ip_ct_tcp and friends): pair it with pwBase(). */
-  get pw(): Uint32Array {
-    return this.rec;
-  }
+  /**
+   * Protocol-private words (struct ip_ct_tcp and friends), PROTO_WORDS per slot,
+   * given only to entries of protocols that keep state (attachPrivate).
+   */
+  pw = new Uint32Array(0);
+  /** Free protocol-word slots, chained through their first word (slot + 1, 0 = end). */
+  private pwFree = 0;
+  private pwHigh = 0;
+  /** Per-direction packets and bytes (4 per entry), kept only when counting (nf_conntrack_acct). */
+  private counters: Float64Array<ArrayBuffer> | null = null;
   /** The conntrack id (ctnetlink CTA_ID). */
   id = new Uint32Array(0);
   /** Creation order, so listings come out in a stable order. */
   seq = new Uint32Array(0);
   /** Capture time of the first packet, ms. */
   startMs = new Float64Array(0);
+  /** ct->mark. */
+  private marks = new Uint32Array(0);
   /** Hash of each entry's original and reply tuple (kept for rehashing and deletion). */
   private thash = new Uint32Array(0);
 
@@ -103,6 +114,9 @@ export class ConnTable {
   private slots = new Int32Array(0);
   private slotMask = 0;
   private readonly seed: number;
+  /** Where the reply tuple is written to hash it. */
+  private readonly scratch = new Uint32Array(TUPLE_WORDS);
+  private readonly pair = new Uint32Array(2 * TUPLE_WORDS);
 
   // Deadline min-heap over confirmed entries: entry and its (possibly early) key per node.
   private heap = new Int32Array(0);
@@ -119,10 +133,6 @@ export class ConnTable {
   private chainNext = new Int32Array(0);
   private chainPrev = new Int32Array(0);
   private nodeBucket = new Int32Array(0);
-  /** Buckets of an unconfirmed entry, computed by longestChainFor() and reused by confirm(). */
-  private pendIdx = -1;
-  private pendB0 = 0;
-  private pendB1 = 0;
 
   /**
    * `seed` keys the tuple hash (pass a random one against collision flooding);
@@ -137,13 +147,55 @@ export class ConnTable {
 
   // ---- fields of an entry ----
 
-  tupleBase(idx: number, dir: number): number {
-    return idx * RECORD_WORDS + dir * TUPLE_WORDS;
+  /** Where an entry's original tuple starts in `rec`. */
+  origBase(idx: number): number {
+    return idx * RECORD_WORDS;
   }
 
-  /** Where an entry's PROTO_WORDS protocol words start in `pw`. */
+  /** Writes the entry's tuple of direction `dir` (the reply: the inverse of the original) to `out[outBase..]`. */
+  tupleOf(idx: number, dir: number, out: Uint32Array, outBase: number): void {
+    const b = idx * RECORD_WORDS;
+    if (dir === 0) copyTuple(out, outBase, this.rec, b);
+    else invertTuple(out, outBase, this.rec, b);
+  }
+
+  /**
+   * Both tuples of an entry, original at 0 and reply at TUPLE_WORDS, in a scratch
+   * array of the table that the next call overwrites (cold paths: helpers, printing).
+   */
+  pairOf(idx: number): Uint32Array {
+    const p = this.pair;
+    this.tupleOf(idx, 0, p, 0);
+    this.tupleOf(idx, 1, p, TUPLE_WORDS);
+    return p;
+  }
+
+  /** The entry keeps protocol-private words. */
+  hasPrivate(idx: number): boolean {
+    return this.rec[idx * RECORD_WORDS + R_MISC]! >>> PW_SHIFT !== 0;
+  }
+
+  /** Gives an entry PROTO_WORDS zeroed protocol words (its protocol keeps state). */
+  attachPrivate(idx: number): void {
+    let slot = this.pwFree - 1;
+    if (slot >= 0) {
+      this.pwFree = this.pw[slot * PROTO_WORDS]!;
+      this.pw.fill(0, slot * PROTO_WORDS, (slot + 1) * PROTO_WORDS);
+    } else {
+      if (this.pwHigh * PROTO_WORDS === this.pw.length) {
+        const bigger = new Uint32Array(Math.min(Math.max(64, this.pwHigh * 4), MAX_ENTRIES) * PROTO_WORDS);
+        bigger.set(this.pw);
+        this.pw = bigger;
+      }
+      slot = this.pwHigh++;
+    }
+    const m = idx * RECORD_WORDS + R_MISC;
+    this.rec[m] = (this.rec[m]! & 0xff) | ((slot + 1) << PW_SHIFT);
+  }
+
+  /** Where an entry's PROTO_WORDS protocol words start in `pw` (the entry must have them: attachPrivate). */
   pwBase(idx: number): number {
-    return idx * RECORD_WORDS + R_PW;
+    return ((this.rec[idx * RECORD_WORDS + R_MISC]! >>> PW_SHIFT) - 1) * PROTO_WORDS;
   }
 
   statusOf(idx: number): number {
@@ -156,19 +208,20 @@ export class ConnTable {
 
   /** Protocol state (TCP_CONNTRACK_*; unused by stateless trackers). */
   stateOf(idx: number): number {
-    return this.rec[idx * RECORD_WORDS + R_STATE]!;
+    return this.rec[idx * RECORD_WORDS + R_MISC]! & STATE_MASK;
   }
 
   setState(idx: number, state: number): void {
-    this.rec[idx * RECORD_WORDS + R_STATE] = state;
+    const m = idx * RECORD_WORDS + R_MISC;
+    this.rec[m] = (this.rec[m]! & ~STATE_MASK) | state;
   }
 
   markOf(idx: number): number {
-    return this.rec[idx * RECORD_WORDS + R_MARK]!;
+    return this.marks[idx]!;
   }
 
   setMark(idx: number, mark: number): void {
-    this.rec[idx * RECORD_WORDS + R_MARK] = mark;
+    this.marks[idx] = mark;
   }
 
   /** Absolute expiry time on the capture clock, in ms (ct->timeout). */
@@ -185,26 +238,37 @@ export class ConnTable {
     this.recF[(idx * RECORD_WORDS + R_AUX) >> 1] = ms;
   }
 
-  /** Counts one packet of `bytes` in direction `dir` (nf_ct_acct_update). */
+  /** Counters are kept (like the kernel's acct extension, added while nf_conntrack_acct is on). */
+  get counting(): boolean {
+    return this.counters !== null;
+  }
+
+  /** Starts keeping counters; entries present now start from zero. */
+  enableCounters(): void {
+    if (this.counters === null) this.counters = new Float64Array(this.capacity * 4);
+  }
+
+  /** Counts one packet of `bytes` in direction `dir` (nf_ct_acct_update), when counting. */
   account(idx: number, dir: number, bytes: number): void {
-    const f = this.recF;
-    const c = ((idx * RECORD_WORDS + R_COUNTERS) >> 1) + dir * 2;
+    const f = this.counters;
+    if (f === null) return;
+    const c = idx * 4 + dir * 2;
     f[c] = f[c]! + 1;
     f[c + 1] = f[c + 1]! + bytes;
   }
 
   packetsOf(idx: number, dir: number): number {
-    return this.recF[((idx * RECORD_WORDS + R_COUNTERS) >> 1) + dir * 2]!;
+    return this.counters === null ? 0 : this.counters[idx * 4 + dir * 2]!;
   }
 
   bytesOf(idx: number, dir: number): number {
-    return this.recF[((idx * RECORD_WORDS + R_COUNTERS) >> 1) + dir * 2 + 1]!;
+    return this.counters === null ? 0 : this.counters[idx * 4 + dir * 2 + 1]!;
   }
 
   setCounters(idx: number, dir: number, packets: number, bytes: number): void {
-    const c = ((idx * RECORD_WORDS + R_COUNTERS) >> 1) + dir * 2;
-    this.recF[c] = packets;
-    this.recF[c + 1] = bytes;
+    if (this.counters === null) return;
+    this.counters[idx * 4 + dir * 2] = packets;
+    this.counters[idx * 4 + dir * 2 + 1] = bytes;
   }
 
   /**
@@ -238,10 +302,9 @@ export class ConnTable {
     this.chainNext = new Int32Array(this.capacity * 2);
     this.chainPrev = new Int32Array(this.capacity * 2);
     this.nodeBucket = new Int32Array(this.capacity * 2);
-    this.pendIdx = -1;
     for (const idx of this.entries()) {
-      this.chainAdd(idx, 0, this.bucketOf(this.tuples, this.tupleBase(idx, 0)));
-      this.chainAdd(idx, 1, this.bucketOf(this.tuples, this.tupleBase(idx, 1)));
+      this.chainAdd(idx << 1);
+      this.chainAdd((idx << 1) | 1);
     }
   }
 
@@ -252,7 +315,12 @@ export class ConnTable {
 
   /** The kernel bucket of the tuple at t[base..] (reciprocal_scale of its hash). */
   bucketOf(t: Uint32Array, base: number): number {
-    return Math.floor((hashTuple(t, base, this.seed) * this.hsize) / 4294967296);
+    return this.bucketOfHash(hashTuple(t, base, this.seed));
+  }
+
+  /** The kernel bucket of an entry's tuple of direction `dir` (the entry hashed: confirmed, or asked for by longestChainFor). */
+  entryBucket(idx: number, dir: number): number {
+    return this.bucketOfHash(this.thash[idx * 2 + dir]!);
   }
 
   /** Number of tuplehash nodes chained in a kernel bucket (chains built). */
@@ -260,19 +328,12 @@ export class ConnTable {
     return this.chainLen[bucket]!;
   }
 
-  /**
-   * The longer of the two chains an unconfirmed entry's tuples would join (the
-   * buckets are kept for its confirm()).
-   */
+  /** The longer of the two chains an unconfirmed entry's tuples would join. */
   longestChainFor(idx: number): number {
     this.ensureChains();
-    const b0 = this.bucketOf(this.tuples, this.tupleBase(idx, 0));
-    const b1 = this.bucketOf(this.tuples, this.tupleBase(idx, 1));
-    this.pendIdx = idx;
-    this.pendB0 = b0;
-    this.pendB1 = b1;
-    const l0 = this.chainLen[b0]!;
-    const l1 = this.chainLen[b1]!;
+    this.hashEntry(idx);
+    const l0 = this.chainLen[this.entryBucket(idx, 0)]!;
+    const l1 = this.chainLen[this.entryBucket(idx, 1)]!;
     return l0 > l1 ? l0 : l1;
   }
 
@@ -291,13 +352,15 @@ export class ConnTable {
       // Tuples are written by the caller; everything else starts at zero.
       const rec = this.rec;
       for (let i = idx * RECORD_WORDS + R_STATUS, end = (idx + 1) * RECORD_WORDS; i < end; i++) rec[i] = 0;
+      this.marks[idx] = 0;
+      if (this.counters !== null) this.counters.fill(0, idx * 4, idx * 4 + 4);
     } else {
       // Growing 4× at a time: fresh typed arrays are zero pages the OS maps on first touch.
       if (this.highWater === this.capacity) this.grow(Math.min(this.capacity * 4, MAX_ENTRIES));
       if (this.highWater === this.capacity) throw new RangeError(`connection table full: ctscope holds at most ${MAX_ENTRIES} entries`);
       idx = this.highWater++; // never used: still zero
     }
-    this.rec[idx * RECORD_WORDS + R_LIVE] = 1;
+    this.rec[idx * RECORD_WORDS + R_MISC] = LIVE_ALLOCATED;
     this.seq[idx] = this.nextSeq++;
     // Ids look random in the kernel; a stepped sequence keeps replays deterministic.
     this.nextId = (Math.imul(this.nextId, 1103515245) + 12345) >>> 0;
@@ -305,10 +368,15 @@ export class ConnTable {
     return idx;
   }
 
-  /** Releases an entry; it must not be in the hash. */
+  /** Releases an entry (and its protocol words); it must not be in the hash. */
   free(idx: number): void {
-    if (this.pendIdx === idx) this.pendIdx = -1;
-    this.rec[idx * RECORD_WORDS + R_LIVE] = 0;
+    const m = idx * RECORD_WORDS + R_MISC;
+    const slot = this.rec[m]! >>> PW_SHIFT;
+    if (slot !== 0) {
+      this.pw[(slot - 1) * PROTO_WORDS] = this.pwFree;
+      this.pwFree = slot;
+    }
+    this.rec[m] = 0;
     this.heapPos[idx] = this.freeHead;
     this.freeHead = idx;
   }
@@ -319,14 +387,13 @@ export class ConnTable {
   }
 
   isConfirmed(idx: number): boolean {
-    return this.rec[idx * RECORD_WORDS + R_LIVE] === 2;
+    return (this.rec[idx * RECORD_WORDS + R_MISC]! & LIVE_MASK) === LIVE_CONFIRMED;
   }
 
   /** Inserts both tuples and the deadline (__nf_conntrack_hash_insert + confirmation). */
   confirm(idx: number): void {
     if ((this.count + 1) * 4 > this.slots.length) this.rehash(this.slots.length * 2);
-    this.thash[idx * 2] = hashTuple(this.rec, this.tupleBase(idx, 0), this.seed);
-    this.thash[idx * 2 + 1] = hashTuple(this.rec, this.tupleBase(idx, 1), this.seed);
+    this.hashEntry(idx);
     // Reply first: when both tuples are equal (a host talking to itself on one
     // port) the kernel's lookup meets the reply node first (it was added last, at
     // the chain's head); linear probing finds the first inserted.
@@ -334,12 +401,11 @@ export class ConnTable {
     this.insertSlot(idx << 1);
     // __nf_conntrack_hash_insert(): original first, then reply, each at its chain's head.
     if (this.chainsOn) {
-      if (this.pendIdx !== idx) this.longestChainFor(idx);
-      this.chainAdd(idx, 0, this.pendB0);
-      this.chainAdd(idx, 1, this.pendB1);
-      this.pendIdx = -1;
+      this.chainAdd(idx << 1);
+      this.chainAdd((idx << 1) | 1);
     }
-    this.rec[idx * RECORD_WORDS + R_LIVE] = 2;
+    const m = idx * RECORD_WORDS + R_MISC;
+    this.rec[m] = (this.rec[m]! & ~LIVE_MASK) | LIVE_CONFIRMED;
     this.count++;
     this.heapPush(idx);
   }
@@ -373,21 +439,25 @@ export class ConnTable {
       if (v === 0) return -1;
       if (v >>> SLOT_BITS !== tag) continue;
       const node = (v & SLOT_VALUE) - 1;
-      const b = (node >> 1) * RECORD_WORDS + (node & 1) * TUPLE_WORDS;
-      if (rec[b] === w0 && tupleEquals(rec, b, t, base)) return node;
+      const b = (node >> 1) * RECORD_WORDS;
+      // A reply node matches the inverse of the stored original (its source is the original's destination).
+      if (node & 1 ? rec[b + 4] === w0 && tupleEqualsInverse(rec, b, t, base) : rec[b] === w0 && tupleEquals(rec, b, t, base)) return node;
     }
   }
 
   /**
-   * Sets an entry's deadline. Later deadlines (a refresh) leave the heap alone;
-   * an earlier one moves the entry up now.
+   * Sets an entry's deadline. A heap key is never after its entry's deadline,
+   * so a later deadline (a refresh) leaves the heap alone without reading it;
+   * an earlier one moves the entry up now if it passes the key.
    */
   setDeadline(idx: number, deadlineMs: number): void {
-    const r = idx * RECORD_WORDS;
-    this.recF[(r + R_DEADLINE) >> 1] = deadlineMs;
-    if (this.rec[r + R_LIVE] !== 2 || deadlineMs >= this.recF[(r + R_TIMER_KEY) >> 1]!) return;
+    const f = (idx * RECORD_WORDS + R_DEADLINE) >> 1;
+    const old = this.recF[f]!;
+    this.recF[f] = deadlineMs;
+    if (deadlineMs >= old || !this.isConfirmed(idx)) return;
     const p = this.heapPos[idx]!;
-    this.setKey(p, deadlineMs);
+    if (deadlineMs >= this.heapKey[p]!) return;
+    this.heapKey[p] = deadlineMs;
     this.siftUp(p);
   }
 
@@ -400,7 +470,7 @@ export class ConnTable {
       const d = this.deadlineOf(idx);
       if (keys[0] === d) return idx;
       // A stale key (the entry was refreshed): sink it to its real deadline.
-      this.setKey(0, d);
+      keys[0] = d;
       this.siftDown(0);
     }
     return -1;
@@ -448,15 +518,15 @@ export class ConnTable {
    */
   verify(nowMs: number): string | null {
     let confirmed = 0;
-    const rec = this.rec;
     for (let i = 0; i < this.highWater; i++) {
       if (!this.isConfirmed(i)) continue;
       confirmed++;
+      const pair = this.pairOf(i);
+      // Equal tuples both ways (a host talking to itself on one port) find the first one.
+      const same = tupleEquals(pair, 0, pair, TUPLE_WORDS);
       for (let dir = 0; dir < 2; dir++) {
-        if (this.thash[i * 2 + dir] !== hashTuple(rec, this.tupleBase(i, dir), this.seed)) return `entry ${i} dir ${dir}: stored hash is stale`;
-        const e = this.lookup(rec, this.tupleBase(i, dir));
-        // Equal tuples both ways (a host talking to itself on one port) find the first one.
-        const same = tupleEquals(rec, this.tupleBase(i, 0), rec, this.tupleBase(i, 1));
+        if (this.thash[i * 2 + dir] !== hashTuple(pair, dir * TUPLE_WORDS, this.seed)) return `entry ${i} dir ${dir}: stored hash is stale`;
+        const e = this.lookup(pair, dir * TUPLE_WORDS);
         if (e !== ((i << 1) | dir) && !(same && e >> 1 === i)) return `entry ${i} dir ${dir}: lookup gives ${e}`;
       }
       const deadline = this.deadlineOf(i);
@@ -464,7 +534,6 @@ export class ConnTable {
       const p = this.heapPos[i]!;
       if (p < 0 || p >= this.heapSize || this.heap[p] !== i) return `entry ${i} is not in the timer heap`;
       if (this.heapKey[p]! > deadline) return `entry ${i}: timer key after its deadline`;
-      if (this.heapKey[p] !== this.recF[(i * RECORD_WORDS + R_TIMER_KEY) >> 1]) return `entry ${i}: timer key and its copy differ`;
     }
     if (confirmed !== this.count) return `count ${this.count} != ${confirmed} confirmed entries`;
     if (this.heapSize !== this.count) return `heap holds ${this.heapSize} for ${this.count} entries`;
@@ -484,7 +553,7 @@ export class ConnTable {
         for (let v = this.chainHead[b]! - 1; v >= 0; v = this.chainNext[v]!) {
           if (!this.isConfirmed(v >> 1)) return `bucket ${b}: node of unconfirmed entry ${v >> 1}`;
           if (this.nodeBucket[v] !== b || this.chainPrev[v] !== prev) return `bucket ${b}: bad links at node ${v}`;
-          if (this.bucketOf(rec, this.tupleBase(v >> 1, v & 1)) !== b) return `node ${v} in the wrong bucket ${b}`;
+          if (this.entryBucket(v >> 1, v & 1) !== b) return `node ${v} in the wrong bucket ${b}`;
           prev = v;
           if (++n > 2 * this.count) return `bucket ${b}: chain loops`;
         }
@@ -501,8 +570,21 @@ export class ConnTable {
     return this.slots.length;
   }
 
-  private chainAdd(idx: number, dir: number, b: number): void {
-    const node = (idx << 1) | dir;
+  private bucketOfHash(h: number): number {
+    return Math.floor((h * this.hsize) / 4294967296);
+  }
+
+  /** Stores the hashes of an entry's original and reply tuple. */
+  private hashEntry(idx: number): void {
+    const b = idx * RECORD_WORDS;
+    this.thash[idx * 2] = hashTuple(this.rec, b, this.seed);
+    invertTuple(this.scratch, 0, this.rec, b);
+    this.thash[idx * 2 + 1] = hashTuple(this.scratch, 0, this.seed);
+  }
+
+  /** Adds a tuplehash node (idx << 1 | dir, hashed) at the head of its kernel chain. */
+  private chainAdd(node: number): void {
+    const b = this.entryBucket(node >> 1, node & 1);
     const head = this.chainHead[b]! - 1;
     this.chainNext[node] = head;
     this.chainPrev[node] = -1;
@@ -578,6 +660,8 @@ export class ConnTable {
     };
     this.rec = copy(this.rec, new Uint32Array(capacity * RECORD_WORDS), RECORD_WORDS);
     this.recF = new Float64Array(this.rec.buffer);
+    if (this.counters !== null) this.counters = copy(this.counters, new Float64Array(capacity * 4), 4);
+    this.marks = copy(this.marks, new Uint32Array(capacity));
     this.id = copy(this.id, new Uint32Array(capacity));
     this.seq = copy(this.seq, new Uint32Array(capacity));
     this.startMs = copy(this.startMs, new Float64Array(capacity));
@@ -603,7 +687,7 @@ export class ConnTable {
     const p = this.heapSize++;
     this.heap[p] = idx;
     this.heapPos[idx] = p;
-    this.setKey(p, this.deadlineOf(idx));
+    this.heapKey[p] = this.deadlineOf(idx);
     this.siftUp(p);
   }
 
@@ -617,12 +701,6 @@ export class ConnTable {
     this.heapPos[last] = p;
     this.siftUp(p);
     this.siftDown(this.heapPos[last]!);
-  }
-
-  /** Sets the key of heap node p, and its copy in the entry's record. */
-  private setKey(p: number, key: number): void {
-    this.heapKey[p] = key;
-    this.recF[(this.heap[p]! * RECORD_WORDS + R_TIMER_KEY) >> 1] = key;
   }
 
   /** Node a before node b: earlier key, then older entry. */

@@ -263,15 +263,14 @@ class Harness {
         if (!(t.deadlineOf(idx) > e.nowMs)) {
           this.fail(`tracker ${w}: entry ${idx} has deadline ${t.deadlineOf(idx)} <= clock ${e.nowMs}`);
         }
-        const ob = t.tupleBase(idx, 0);
-        const rb = t.tupleBase(idx, 1);
+        const pair = t.pairOf(idx).slice();
         let symmetric = true;
-        for (let i = 0; i < TUPLE_WORDS; i++) if (t.tuples[ob + i] !== t.tuples[rb + i]) symmetric = false;
+        for (let i = 0; i < TUPLE_WORDS; i++) if (pair[i] !== pair[TUPLE_WORDS + i]) symmetric = false;
         for (let dir = 0; dir < 2; dir++) {
-          const found = t.lookup(t.tuples, t.tupleBase(idx, dir));
+          const found = t.lookup(pair, dir * TUPLE_WORDS);
           const ok = symmetric ? found >= 0 && found >> 1 === idx : found === ((idx << 1) | dir);
           if (!ok) {
-            const tuple = Array.from(t.tuples.subarray(t.tupleBase(idx, dir), t.tupleBase(idx, dir) + TUPLE_WORDS), (x) => x.toString(16));
+            const tuple = Array.from(pair.subarray(dir * TUPLE_WORDS, (dir + 1) * TUPLE_WORDS), (x) => x.toString(16));
             this.fail(`tracker ${w}: entry ${idx} dir ${dir} (tuple ${tuple.join(' ')}) looked up as ${found}`);
           }
         }

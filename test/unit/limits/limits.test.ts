@@ -24,6 +24,7 @@ import { IPS_ASSURED } from '../../../src/core/consts.js';
 import { floodBytes, LEGIT_PORT, type FloodSpec } from '../../../tools/floods/gen.js';
 import { TABLE_FULL_MESSAGE, gcCanEarlyDrop, max95 } from '../../../src/core/early-drop.js';
 import { roundBuckets } from '../../../src/table/conn-table.js';
+import { TUPLE_WORDS } from '../../../src/tuple/tuple.js';
 import { StatsTicker, statsLine } from '../../../src/cli/stats-every.js';
 
 interface Run {
@@ -134,7 +135,8 @@ test('early drop kills every non-ASSURED entry of the first bucket that has one,
   let victims: Array<[number, number]> = [];
   ct.engine.onEvent((kind, conn) => {
     if (kind !== 2 || t.deadlineOf(conn) <= ct.engine.nowMs) return; // expiry, not eviction
-    victims.push([t.bucketOf(t.tuples, t.tupleBase(conn, 0)), t.bucketOf(t.tuples, t.tupleBase(conn, 1))]);
+    const pair = t.pairOf(conn);
+    victims.push([t.bucketOf(pair, 0), t.bucketOf(pair, TUPLE_WORDS)]);
   });
   let multi = 0;
   let checked = 0;
@@ -148,7 +150,7 @@ test('early drop kills every non-ASSURED entry of the first bucket that has one,
     const common = [victims[0]![0], victims[0]![1]].filter((b) => victims.every((v) => v[0] === b || v[1] === b));
     assert.ok(common.length > 0, `frame ${f.index}: victims in different buckets ${JSON.stringify(victims)}`);
     // ... within 8 buckets of the new tuple's, and the buckets before it held nothing evictable.
-    const home = t.bucketOf(t.tuples, t.tupleBase(r.conn, 0));
+    const home = t.bucketOf(t.rec, t.origBase(r.conn));
     const dist = common.map((b) => (b - home + t.kernelBuckets) % t.kernelBuckets).sort((x, y) => x - y)[0]!;
     assert.ok(dist < 8, `frame ${f.index}: bucket ${dist} away`);
     const nodes = new Int32Array(4096);

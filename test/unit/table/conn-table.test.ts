@@ -18,19 +18,14 @@ function rng(seed: number): () => number {
   };
 }
 
-/** Fills entry idx with a UDP-like tuple pair derived from key k (both directions). */
+/** Fills entry idx with a UDP-like original tuple derived from key k (the table derives the reply). */
 function setTuples(t: ConnTable, idx: number, k: number): void {
-  const o = t.tupleBase(idx, 0);
-  const r = t.tupleBase(idx, 1);
-  t.tuples.fill(0, o, o + 2 * TUPLE_WORDS);
-  t.tuples[o] = (0x0a000000 + k) >>> 0;
-  t.tuples[o + 4] = 0xc0a80001;
-  t.tuples[o + 8] = ((1024 + (k & 0x7fff)) << 16 | 53) >>> 0;
-  t.tuples[o + 9] = (2 << 8) | 17;
-  t.tuples[r] = 0xc0a80001;
-  t.tuples[r + 4] = (0x0a000000 + k) >>> 0;
-  t.tuples[r + 8] = ((53 << 16) | (1024 + (k & 0x7fff))) >>> 0;
-  t.tuples[r + 9] = (2 << 8) | 17;
+  const o = t.origBase(idx);
+  t.rec.fill(0, o, o + TUPLE_WORDS);
+  t.rec[o] = (0x0a000000 + k) >>> 0;
+  t.rec[o + 4] = 0xc0a80001;
+  t.rec[o + 8] = ((1024 + (k & 0x7fff)) << 16 | 53) >>> 0;
+  t.rec[o + 9] = (2 << 8) | 17;
 }
 
 function probe(k: number, dir: number): Uint32Array {
