@@ -81,28 +81,51 @@ function childLib(file: string, runs: number): void {
   console.log(JSON.stringify({ pps: packets / (best / 1000), entries }));
 }
 
-/** One UDP packet per connection, written into `buf` (IPv4, no UDP checksum). */
-function udpPacket(buf: Uint8Array, dv: DataView, i: number, sport = 1024 + (i & 0x7fff), dst = 0xc0a80001): void {
-  buf[0] = 0x45;
-  dv.setUint16(2, 28);
-  dv.setUint16(6, 0);
-  buf[8] = 64;
-  buf[9] = 17;
-  dv.setUint16(10, 0);
-  dv.setUint32(12, (0x0a000000 | (i >>> 15)) >>> 0);
-  dv.setUint32(16, dst);
-  let s = 0;
-  for (let k = 0; k < 20; k += 2) s += dv.getUint16(k);
+/** Sum of 16-bit words of buf[from..to), folded (RFC 1071). */
+function sum16(dv: DataView, from: number, to: number, s = 0): number {
+  for (let k = from; k < to; k += 2) s += dv.getUint16(k);
   while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  dv.setUint16(10, ~s & 0xffff);
-  dv.setUint16(20, sport);
-  dv.setUint16(22, 53);
-  dv.setUint16(24, 8);
-  dv.setUint16(26, 0);
+  return s;
 }
 
-/** Bytes per connection at `n` entries and the cost of expiring them. */
-function childMem(n: number): void {
+/**
+ * The first packet of connection `i`, written into `buf`: a UDP datagram (28
+ * bytes, no UDP checksum) or a TCP SYN (40 bytes, checksummed). Returns its length.
+ */
+function firstPacket(buf: Uint8Array, dv: DataView, i: number, tcp: boolean, sport = 1024 + (i & 0x7fff), dst = 0xc0a80001): number {
+  const len = tcp ? 40 : 28;
+  buf.fill(0, 0, len);
+  buf[0] = 0x45;
+  dv.setUint16(2, len);
+  buf[8] = 64;
+  buf[9] = tcp ? 6 : 17;
+  dv.setUint32(12, (0x0a000000 | (i >>> 15)) >>> 0);
+  dv.setUint32(16, dst);
+  dv.setUint16(10, ~sum16(dv, 0, 20) & 0xffff);
+  dv.setUint16(20, sport);
+  dv.setUint16(22, tcp ? 80 : 53);
+  if (!tcp) {
+    dv.setUint16(24, 8);
+    return len;
+  }
+  dv.setUint32(24, Math.imul(i, 2654435761) >>> 0); // seq
+  buf[32] = 5 << 4; // data offset
+  buf[33] = 0x02; // SYN
+  dv.setUint16(34, 64240);
+  // Pseudo-header: addresses, protocol, TCP length.
+  const pseudo = sum16(dv, 12, 20, 6 + 20);
+  dv.setUint16(36, ~sum16(dv, 20, 40, pseudo) & 0xffff);
+  return len;
+}
+
+/**
+ * Bytes per connection at `n` UDP or TCP (SYN_SENT) entries, the peak RSS, and
+ * the cost of refreshing and expiring them. Above a million entries the hash is
+ * sized like `hashsize` would be for such a table (nf_conntrack_buckets = n / 2):
+ * with the default 262144 buckets the kernel's chain-length limit refuses entries.
+ */
+function childMem(n: number, proto: string): void {
+  const tcp = proto === 'tcp';
   const gc = (globalThis as { gc?: () => void }).gc;
   const mem = (): number => {
     gc?.();
@@ -110,17 +133,17 @@ function childMem(n: number): void {
     const m = process.memoryUsage();
     return m.heapUsed + m.arrayBuffers;
   };
-  const buf = new Uint8Array(28);
+  const buf = new Uint8Array(40);
   const dv = new DataView(buf.buffer);
   const before = mem();
-  const e = new ConntrackEngine({ sysctl: { 'net.netfilter.nf_conntrack_max': 0 } });
+  const e = new ConntrackEngine({ sysctl: { 'net.netfilter.nf_conntrack_max': 0, 'net.netfilter.nf_conntrack_buckets': Math.max(262144, n >>> 1) } });
   let t = 1000;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
-    udpPacket(buf, dv, i);
+    const len = firstPacket(buf, dv, i, tcp);
     e.advance(t);
-    e.processIp(buf, dv, 0, 28, 28);
-    t += 0.001; // 1 µs apart: all alive (30 s timeout)
+    e.processIp(buf, dv, 0, len, len);
+    t += 0.001; // 1 µs apart: all alive (30 s UDP, 120 s SYN_SENT timeout)
   }
   const insertMs = performance.now() - t0;
   const after = mem();
@@ -129,9 +152,9 @@ function childMem(n: number): void {
   const r0 = performance.now();
   const refreshes = Math.min(n, 1_000_000);
   for (let i = 0; i < refreshes; i++) {
-    udpPacket(buf, dv, i);
+    const len = firstPacket(buf, dv, i, tcp);
     e.advance(t);
-    e.processIp(buf, dv, 0, 28, 28);
+    e.processIp(buf, dv, 0, len, len);
     t += 0.001;
   }
   const refreshMs = performance.now() - r0;
@@ -139,7 +162,7 @@ function childMem(n: number): void {
   e.advance(t + 200_000);
   const expireMs = performance.now() - x0;
   console.log(JSON.stringify({
-    n: count, bytesPerConn: (after - before) / count, insertNs: insertMs * 1e6 / n,
+    n: count, bytesPerConn: (after - before) / count, peakRssMiB: process.resourceUsage().maxRSS / 1024, insertNs: insertMs * 1e6 / n,
     refreshNs: refreshMs * 1e6 / refreshes, expireNs: expireMs * 1e6 / count, left: e.table.count,
   }));
 }
@@ -173,7 +196,7 @@ function childAdversarial(n: number, bits: number): void {
     const t0 = performance.now();
     for (let rep = 0; rep < 2; rep++) {
       for (const i of chosen) {
-        udpPacket(buf, dv, i);
+        firstPacket(buf, dv, i, false);
         e.advance(t);
         e.processIp(buf, dv, 0, 28, 28);
         t += 0.001;
@@ -265,10 +288,12 @@ function main(argv: string[]): void {
       console.log(`  ${label.padEnd(19)} ${fmtM(packets / (r.ms / 1000))} packets/s, ${(r.ms / 1000).toFixed(2)} s, peak RSS ${(r.rssKb / 1024).toFixed(0)} MiB${r.ok ? '' : ' (exit status not 0)'}`);
     }
   }
-  console.log('\nmemory and expiry (UDP entries, 1 µs apart, then the clock jumps past their timeout):');
-  for (const n of [10_000, 100_000, 1_000_000]) {
-    const m = child(['--child-mem', String(Math.round(n * Math.min(1, scale * 4)))], ['--expose-gc']);
-    console.log(`  ${String(m.n).padStart(8)} entries: ${m.bytesPerConn!.toFixed(0)} bytes/connection, insert ${m.insertNs!.toFixed(0)} ns, refresh ${m.refreshNs!.toFixed(0)} ns, expire ${m.expireNs!.toFixed(0)} ns per entry`);
+  console.log('\nmemory and expiry (one packet per connection, 1 µs apart; then the clock jumps past their timeout):');
+  const cases: [number, string][] = [[10_000, 'udp'], [100_000, 'udp'], [1_000_000, 'udp'], [1_000_000, 'tcp'], [10_000_000, 'udp'], [10_000_000, 'tcp']];
+  for (const [n, proto] of cases) {
+    const m = child(['--child-mem', String(Math.round(n * Math.min(1, scale * 4))), proto], ['--expose-gc']);
+    const fits = n >= 10_000_000 ? `, ${m.peakRssMiB! <= 2048 ? 'fits' : 'does not fit'} in 2 GiB` : '';
+    console.log(`  ${String(m.n).padStart(8)} ${proto} entries: ${m.bytesPerConn!.toFixed(0)} bytes/connection, peak RSS ${m.peakRssMiB!.toFixed(0)} MiB${fits}; insert ${m.insertNs!.toFixed(0)} ns, refresh ${m.refreshNs!.toFixed(0)} ns, expire ${m.expireNs!.toFixed(0)} ns per entry`);
   }
   const adv = child(['--child-adv', '20000', '12']);
   console.log(`adversarial: ${adv.n} tuples colliding in ${adv.bits} hash bits under a known seed: ${fmtM(adv.knownSeedPps!)} packets/s with that seed, ${fmtM(adv.randomSeedPps!)} packets/s with a random seed`);
@@ -276,6 +301,6 @@ function main(argv: string[]): void {
 
 const [mode, a1, a2] = process.argv.slice(2);
 if (mode === '--child-lib') childLib(a1!, Number(a2 ?? 2));
-else if (mode === '--child-mem') childMem(Number(a1));
+else if (mode === '--child-mem') childMem(Number(a1), a2 ?? 'udp');
 else if (mode === '--child-adv') childAdversarial(Number(a1), Number(a2));
 else main(process.argv.slice(2));

@@ -96,7 +96,7 @@ export class ConntrackEngine implements TrackerContext {
   /** Helpers and expectations; null when no helper is configured (nothing to pay for). */
   readonly helpers: HelperSupport | null;
   /** The verdict being built for the current packet (trackers add detail to it). */
-  readonly result = new PacketResult();
+  readonly result: PacketResult;
   private readonly tuple = new Uint32Array(TUPLE_WORDS * 2);
   private readonly listeners: EventListener[] = [];
   /** The packet being processed counts in the entry's counters once (refresh or kill). */
@@ -117,6 +117,7 @@ export class ConntrackEngine implements TrackerContext {
     this.zone = options.zone ?? 0;
     const seed = options.hashSeed ?? randomSeed();
     this.table = new ConnTable(options.initialCapacity ?? 1024, seed);
+    this.result = new PacketResult(this.table);
     this.table.setBuckets(this.sysctl.nf_conntrack_buckets);
     // The acct extension: entries carry counters only while accounting is on.
     if (this.sysctl.nf_conntrack_acct !== 0) this.table.enableCounters();
@@ -297,7 +298,7 @@ export class ConntrackEngine implements TrackerContext {
         this.invalid(r);
         if (confirmed) {
           // The packet loses its entry, but the entry stays: say which one and its state.
-          r.connId = this.table.id[idx]!;
+          r.idSlot = idx;
           r.state = hasStates(proto) ? this.table.stateOf(idx) : -1;
         }
         return;
@@ -310,7 +311,7 @@ export class ConntrackEngine implements TrackerContext {
       r.ctstate = ctstate;
       r.dir = dir;
       r.protonum = proto;
-      r.connId = t.id[idx]!;
+      r.idSlot = idx;
       r.state = hasStates(proto) ? t.stateOf(idx) : -1;
       if (t.statusOf(idx) & IPS_DYING) {
         // Killed while tracking this packet (a RST answering a SYN): the packet
@@ -599,7 +600,7 @@ export class ConntrackEngine implements TrackerContext {
     r.ctstate = CTSTATE_RELATED;
     r.dir = dir;
     r.conn = idx;
-    r.connId = t.id[idx]!;
+    r.idSlot = idx;
     r.protonum = t.rec[t.origBase(idx) + T_META]! & 0xff;
     r.state = hasStates(r.protonum) ? t.stateOf(idx) : -1;
     return true;

@@ -55,8 +55,8 @@ export class PacketResult {
   dir = -1;
   /** Table slot of the entry (valid until the next packet), or -1. */
   conn = -1;
-  /** The entry's conntrack id, or 0. */
-  connId = 0;
+  /** Table slot of the entry the packet belongs to, even when it lost it (invalid), or -1. */
+  idSlot = -1;
   /** Protocol number of the entry, or of the packet. */
   protonum = 0;
   /** The entry's protocol state after the packet (TCP_CONNTRACK_*), or -1 for stateless protocols / no entry. */
@@ -79,11 +79,19 @@ export class PacketResult {
   hasDetail = false;
   readonly detail = new Float64Array(DETAIL_WORDS);
 
+  /** Conntrack ids by table slot (the engine's table), read only when connId is asked for. */
+  constructor(private readonly ids: { readonly id: Uint32Array }) {}
+
+  /** The entry's conntrack id, or 0 (valid until the next packet, like the rest). */
+  get connId(): number {
+    return this.idSlot < 0 ? 0 : this.ids.id[this.idSlot]!;
+  }
+
   reset(): void {
     this.ctstate = CTSTATE_SKIPPED;
     this.dir = -1;
     this.conn = -1;
-    this.connId = 0;
+    this.idSlot = -1;
     this.protonum = 0;
     this.state = -1;
     this.skip = null;

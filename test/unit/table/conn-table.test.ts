@@ -163,3 +163,63 @@ test('lazy timers agree with a naive reference on random operations', () => {
     }
   }
 });
+
+test('protocol words: only entries given them have them; a freed entry returns them zeroed for the next', () => {
+  const t = new ConnTable(16, 1);
+  const a = insert(t, 1, 100);
+  const b = insert(t, 2, 100);
+  assert.ok(!t.hasPrivate(a));
+  t.attachPrivate(b);
+  assert.ok(t.hasPrivate(b));
+  t.pw[t.pwBase(b) + 3] = 0xdeadbeef;
+  t.setState(b, 5);
+  assert.equal(t.stateOf(b), 5, 'the state shares its word with the slot reference');
+  assert.equal(t.pw[t.pwBase(b) + 3], 0xdeadbeef);
+  t.remove(b);
+  const c = insert(t, 3, 100);
+  assert.ok(!t.hasPrivate(c), 'a reused entry starts without protocol words');
+  t.attachPrivate(c);
+  for (let i = 0; i < 16; i++) assert.equal(t.pw[t.pwBase(c) + i], 0, `word ${i}`);
+  // Many entries with protocol words: the pool grows and keeps what was written.
+  const many: number[] = [];
+  for (let k = 10; k < 3000; k++) {
+    const i = insert(t, k, 100);
+    t.attachPrivate(i);
+    t.pw[t.pwBase(i)] = k;
+    many.push(i);
+  }
+  many.forEach((i, n) => assert.equal(t.pw[t.pwBase(i)], n + 10));
+  assert.equal(t.verify(0), null);
+});
+
+test('counters are kept only once enabled (the acct extension), from zero', () => {
+  const t = new ConnTable(16, 1);
+  const a = insert(t, 1, 100);
+  t.account(a, 0, 60);
+  assert.equal(t.packetsOf(a, 0), 0);
+  assert.ok(!t.counting);
+  t.enableCounters();
+  t.account(a, 0, 60);
+  t.account(a, 1, 40);
+  t.account(a, 1, 40);
+  assert.deepEqual([t.packetsOf(a, 0), t.bytesOf(a, 0), t.packetsOf(a, 1), t.bytesOf(a, 1)], [1, 60, 2, 80]);
+  for (let k = 2; k < 2000; k++) insert(t, k, 100); // growth keeps them
+  assert.deepEqual([t.packetsOf(a, 0), t.bytesOf(a, 0), t.packetsOf(a, 1), t.bytesOf(a, 1)], [1, 60, 2, 80]);
+  t.remove(a);
+  const b = insert(t, 99999, 100);
+  assert.equal(b, a, 'the freed entry is reused');
+  assert.equal(t.packetsOf(b, 1), 0, 'and its counters start at zero');
+});
+
+test('a deadline moved earlier than the timer key re-sorts the heap; a later one does not need to', () => {
+  const t = new ConnTable(16, 1);
+  const a = insert(t, 1, 500);
+  const b = insert(t, 2, 300);
+  assert.equal(t.earliest(), b);
+  t.setDeadline(a, 900); // refresh: later
+  t.setDeadline(b, 1000); // refresh: later, a now first
+  assert.equal(t.earliest(), a);
+  t.setDeadline(b, 200); // earlier than its key
+  assert.equal(t.earliest(), b);
+  assert.equal(t.verify(0), null);
+});
