@@ -30,7 +30,7 @@ import { tableFullJson, tableFullText } from './table-full.js';
 import type { TableFullReport } from '../core/table-full.js';
 import { eventLine, expectEventLine } from './event-lines.js';
 import { PacketTally } from './tally.js';
-import { SkipLines, threadCount, threadLimits, threadsUnsupported } from './threads.js';
+import { SkipLines, threadCount, threadLimits, threadsStopped, threadsUnsupported } from './threads.js';
 import { replayThreaded } from '../node/threads/pool.js';
 import { statSync } from 'node:fs';
 
@@ -294,11 +294,12 @@ export async function replay(argv: readonly string[], stdout: Output): Promise<n
   const show = entryFilter(one(p, 'filter'));
   const sum = new SummaryCollector();
   // The summary, with the table-full block when the table ever reached nf_conntrack_max.
-  const offInterrupt = onInterruptPrint(() => {
+  const printInterrupt = (): void => {
     out.flush();
     out.stderr(summaryLines(sum, ct.entries(), ct.tableFullReport()));
     ipfix?.finishSync();
-  });
+  };
+  let offInterrupt = onInterruptPrint(printInterrupt);
   const followArg = one(p, 'follow');
   const follow = followArg === undefined ? undefined : new FollowTicker(Number(followArg), () => {
     for (const l of prettyLines(ct.entries().filter(show))) out.line(l);
@@ -336,6 +337,7 @@ export async function replay(argv: readonly string[], stdout: Output): Promise<n
   if (threads > 1 && oneThread === null) {
     // Its own collector: a fallback starts counting again.
     const threadSum = new SummaryCollector();
+    offInterrupt(); // the workers' run answers Ctrl-C itself
     const r = await replayThreaded({
       file, threads, ctOpts, packets, events, summary: view.summary, entries: !lazy, expectations: expect !== 'off', at,
       ...threadLimits(ct.sysctl), out, progress, sum: threadSum,
@@ -345,9 +347,10 @@ export async function replay(argv: readonly string[], stdout: Output): Promise<n
       progress.done();
       // The workers stop before the table can fill (below): no table-full report.
       printEnd({ ...r, entries: () => r.entries, expectations: () => r.expectations, tableFull: null }, { ...view, sum: threadSum }, out, () => {});
-      offInterrupt();
       return 0;
     }
+    if (r.kind === 'interrupted' || r.kind === 'failed') return threadsStopped(r, out);
+    offInterrupt = onInterruptPrint(printInterrupt);
     if (r.kind === 'error') {
       if (!(r.error instanceof CaptureError) || r.error instanceof CaptureOpenError) return captureErrorExit(out, file, r.error);
       // Damage in the capture: one thread reports everything before it, then the error.

@@ -7,6 +7,8 @@ import { CHAINS_LOAD } from '../core/early-drop.js';
 import type { Sysctls } from '../core/sysctl.js';
 import { HELPERS, helperRules } from '../helpers/registry.js';
 import { roundBuckets } from '../table/conn-table.js';
+import { formatSummary } from '../format/pretty.js';
+import type { ThreadedResult } from '../node/threads/pool.js';
 import { Output } from './output.js';
 import { UsageError } from './args.js';
 
@@ -67,4 +69,18 @@ export class SkipLines extends Output {
   override flush(): void {
     this.inner.flush();
   }
+}
+
+/**
+ * A run that ended early: Ctrl-C prints what was processed and the summary so far,
+ * exit 130, as on one thread; a dead worker, one line and exit 1, as other internal errors.
+ */
+export function threadsStopped(r: Extract<ThreadedResult, { kind: 'interrupted' | 'failed' }>, out: Output): number {
+  out.flush();
+  if (r.kind === 'failed') {
+    out.stderr(`ctscope: ${r.message}\n`);
+    return 1;
+  }
+  out.stderr(formatSummary(r.summary, r.entries).join('\n') + '\n');
+  return 130;
 }

@@ -11,11 +11,10 @@ import type { TallyCounts } from '../../cli/tally.js';
 
 export interface WorkerSetup {
   ctOpts: ConntrackOptions;
-  /** What to record: events (and expectation events), per-packet records (--packets / --summary), the table at the end. */
+  /** What to record: events (and expectation events), per-packet records (--packets / --summary), expectations at the end. */
   events: boolean;
   packets: boolean;
   perPacket: boolean;
-  entries: boolean;
   expectations: boolean;
   /** Int32Array(1) over a SharedArrayBuffer: bumped (and notified) after every reply. */
   signal: SharedArrayBuffer;
@@ -47,6 +46,8 @@ export interface EndIn {
   type: 'end';
   /** --at: the clock moves there before the table is read (seconds), or null. */
   atSec: number | null;
+  /** The table is wanted (printed, filtered, summed up, or Ctrl-C's summary). */
+  entries: boolean;
 }
 
 /**
@@ -121,6 +122,15 @@ export interface EndOut {
   stats: Record<string, number>;
   count: number;
   tally: TallyCounts;
+  summary: SummaryShare;
+}
+
+/** A worker's share of Ctrl-C's summary, beyond its tally: what the order of first sight needs. */
+export interface SummaryShare {
+  /** Frame number of the first packet of each ctstate (Infinity: none). */
+  firstSeen: number[];
+  /** Invalid packets by reason key: how many, and the frame number of the first. */
+  invalid: Record<string, [number, number]>;
 }
 
 export interface ErrorOut {

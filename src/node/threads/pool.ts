@@ -16,14 +16,20 @@
  *   stops with a fallback: the caller replays on one thread and skips the lines
  *   already printed (the same lines, by construction).
  *
- * The main thread never yields to the event loop while reading files (the capture
- * source reads synchronously), so replies are pulled with receiveMessageOnPort
- * and waited for with Atomics.wait on a counter the workers bump.
+ * Replies are pulled with receiveMessageOnPort and waited for with Atomics.waitAsync
+ * on a counter the workers bump. The reader turns the event loop at every batch and
+ * while it waits, so that a worker's 'error' or 'exit' (it died outside its own error
+ * reply) and Ctrl-C reach their listeners: the run then ends instead of waiting forever.
  */
+/// <reference lib="es2024.sharedmemory" />
+import { closeSync, openSync, readSync } from 'node:fs';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ConnTable } from '../../table/conn-table.js';
-import { CaptureError } from '../../io/errors.js';
-import type { CaptureFrame } from '../../io/frame.js';
+import { CaptureReader } from '../../io/capture-reader.js';
+import { CaptureError, CaptureOpenError } from '../../io/errors.js';
+import { createFrame, type CaptureFrame } from '../../io/frame.js';
+import { CTSTATE_NAMES } from '../../core/consts.js';
+import type { ReplaySummary } from '../../format/pretty.js';
 import type { ConntrackOptions } from '../../conntrack.js';
 import { createLinkResult, decodeLink, isSupportedLinkType, linkTypeName } from '../../packet/link.js';
 import { NOT_SPLIT, QUOTED_UNREADABLE, ShardKey, shardKey, shardOf } from '../../core/shard-key.js';
@@ -73,6 +79,10 @@ export type ThreadedResult =
     kind: 'done'; frames: number; read: ReadSummary; entries: ConnSnapshot[]; expectations: ExpectSnapshot[];
     stats: Record<string, number>; count: number; tally: PacketTally;
   }
+  /** Ctrl-C: what the workers had been sent is merged and printed; the table and the summary so far. */
+  | { kind: 'interrupted'; entries: ConnSnapshot[]; summary: ReplaySummary }
+  /** A worker died or threw: `worker thread N failed: ...`. */
+  | { kind: 'failed'; message: string }
   | { kind: 'error'; error: unknown; lines: number }
   | { kind: 'fallback'; reason: string; lines: number };
 
@@ -130,41 +140,88 @@ class Fallback {
   constructor(readonly reason: string) {}
 }
 
+/** `worker thread N failed: ...`, one line (a load error may carry more). */
+class WorkerFailure {
+  readonly message: string;
+  constructor(w: number, why: string) {
+    this.message = `worker thread ${w} failed: ${why.split('\n')[0]}`;
+  }
+}
+
+/** Read size, as the capture source's. */
+const CHUNK = 4 << 20;
+
+/** The capture's descriptor. openCapture first: one thread's checks and messages (no such file, a directory, ...). */
+function openFile(file: string): number {
+  openCapture(file).close();
+  return openSync(file, 'r');
+}
+
+function readChunk(fd: number, buf: Uint8Array, file: string): number {
+  try {
+    return readSync(fd, buf, 0, buf.length, null);
+  } catch (e) {
+    throw new CaptureOpenError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, file, (e as { code?: string }).code);
+  }
+}
+
 export async function replayThreaded(o: ThreadedReplay): Promise<ThreadedResult> {
   // Opened first: a file that can't be opened throws as on one thread, before any worker exists.
-  const source = openCapture(o.file);
+  // (Read here rather than through the capture source, whose loop over a file never turns the event loop.)
+  const fd = openFile(o.file);
+  let interrupted = false;
+  // Ctrl-C: reading stops, the workers finish what they were sent, the caller prints the summary.
+  const onInterrupt = (): void => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onInterrupt);
   const n = o.threads;
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const perPacket = o.packets !== 'off' || o.summary;
   const setup: WorkerSetup = {
-    ctOpts: o.ctOpts, events: o.events !== 'off', packets: o.packets !== 'off', perPacket, entries: o.entries || o.summary,
+    ctOpts: o.ctOpts, events: o.events !== 'off', packets: o.packets !== 'off', perPacket,
     expectations: o.expectations, signal: signal.buffer as SharedArrayBuffer,
+  };
+  let failure = null as WorkerFailure | null; // (set from callbacks: no narrowing to null)
+  let closing = false;
+  const fail = (w: number, message: string): void => {
+    if (failure !== null || closing) return;
+    failure = new WorkerFailure(w, message);
+    // Wakes the reader if it waits for a reply.
+    Atomics.add(signal, 0, 1);
+    Atomics.notify(signal, 0);
   };
   const workers: Worker[] = [];
   const ports: MessagePort[] = [];
   for (let w = 0; w < n; w++) {
     const ch = new MessageChannel();
-    workers.push(new Worker(new URL('./worker.js', import.meta.url), { workerData: { setup, port: ch.port2 }, transferList: [ch.port2] }));
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { setup, port: ch.port2, shard: w }, transferList: [ch.port2] });
+    // A worker only ends when terminated below: failing to load, an uncaught throw or an exit is a failure.
+    worker.on('error', (e: unknown) => fail(w, e instanceof Error ? e.message : String(e)));
+    worker.on('exit', (code) => fail(w, `exited with code ${code}`));
+    workers.push(worker);
     ports.push(ch.port1);
   }
   const merger = new Merger(o, n);
-  const reply = (w: number): WorkerOut => {
+  const reply = async (w: number): Promise<WorkerOut> => {
     for (;;) {
+      if (failure !== null) throw failure;
       const seen = Atomics.load(signal, 0);
       const m = receiveMessageOnPort(ports[w]!);
       if (m !== undefined) {
         const out = m.message as WorkerOut;
-        if (out.type === 'error') throw new Error(`--threads worker ${w}: ${out.message}`);
+        if (out.type === 'error') throw (failure = new WorkerFailure(w, out.message));
         return out;
       }
-      Atomics.wait(signal, 0, seen);
+      await Atomics.waitAsync(signal, 0, seen).value;
     }
   };
   let inFlight = 0;
   let fallback = null as Fallback | null; // (set from callbacks: no narrowing to null)
   /** Merges the oldest batch (all workers answered it), unless a fallback was decided. */
-  const collect = (): void => {
-    const rs = workers.map((_, w) => reply(w) as BatchOut);
+  const collect = async (): Promise<void> => {
+    const rs: BatchOut[] = [];
+    for (let w = 0; w < n; w++) rs.push(await reply(w) as BatchOut);
     rs.forEach((r, w) => lanes[w]!.recycle(r.batch));
     inFlight--;
     if (fallback === null) fallback = merger.batch(rs);
@@ -173,71 +230,134 @@ export async function replayThreaded(o: ThreadedReplay): Promise<ThreadedResult>
   const tsSec = new Float64Array(BATCH);
   const tsNsec = new Float64Array(BATCH);
   let pos = 0;
-  const dispatch = (): void => {
+  const dispatch = async (): Promise<void> => {
     if (pos === 0) return;
     for (let w = 0; w < n; w++) {
       const { msg, transfer } = lanes[w]!.take(pos, tsSec, tsNsec);
       workers[w]!.postMessage(msg, transfer);
     }
     pos = 0;
-    if (++inFlight > IN_FLIGHT) collect();
+    if (++inFlight > IN_FLIGHT) await collect();
+    // A turn of the event loop per batch, also when no reply had to be waited for: Ctrl-C.
+    await new Promise((resolve) => setImmediate(resolve));
   };
 
   const link = createLinkResult();
   const key = new ShardKey();
   let t0 = -1;
+  let lastTs = 0;
   let stopAt = Infinity;
   let frames = 0;
-  let read: ReadSummary | undefined;
+  /** Routes a frame to its worker's lane; false stops reading. */
+  const route = (frame: CaptureFrame): boolean => {
+    if (fallback !== null || interrupted) return false;
+    const ts = frame.tsSec + frame.tsNsec / 1e9;
+    if (t0 < 0) {
+      t0 = ts;
+      merger.t0 = ts;
+      if (o.at !== undefined) stopAt = t0 + o.at;
+    }
+    if (ts > stopAt) return false;
+    if (!isSupportedLinkType(frame.linkType)) {
+      throw new CaptureError(`unsupported link type ${frame.linkType} (${linkTypeName(frame.linkType)})`, frame.fileOffset);
+    }
+    if ((++frames & 4095) === 0) o.progress.tick(frames, frame.fileOffset);
+    let w = 0;
+    if (decodeLink(frame, link)) {
+      shardKey(frame.buf, frame.dv, link.l3Off, link.l3Off + link.l3Len, key);
+      w = shardOf(key.key, n);
+      const q = key.quotedKey;
+      if (q !== NOT_SPLIT && (q === QUOTED_UNREADABLE || shardOf(q, n) !== w)) {
+        fallback = new Fallback(`frame ${frame.index} is a fragment of an ICMP error about another pair of hosts`);
+        return false;
+      }
+    }
+    lastTs = ts;
+    tsSec[pos] = frame.tsSec;
+    tsNsec[pos] = frame.tsNsec;
+    lanes[w]!.add(pos++, frame);
+    return true;
+  };
+  // The capture source's loop, with a turn of the event loop per batch.
+  const reader = new CaptureReader();
+  const frame = createFrame();
+  const chunk = new Uint8Array(CHUNK);
+  let stopped = false;
   let error: unknown = null;
   try {
-    read = await source.forEach((frame) => {
-      if (fallback !== null) return false;
-      const ts = frame.tsSec + frame.tsNsec / 1e9;
-      if (t0 < 0) {
-        t0 = ts;
-        merger.t0 = ts;
-        if (o.at !== undefined) stopAt = t0 + o.at;
-      }
-      if (ts > stopAt) return false;
-      if (!isSupportedLinkType(frame.linkType)) {
-        throw new CaptureError(`unsupported link type ${frame.linkType} (${linkTypeName(frame.linkType)})`, frame.fileOffset);
-      }
-      if ((++frames & 4095) === 0) o.progress.tick(frames, frame.fileOffset);
-      let w = 0;
-      if (decodeLink(frame, link)) {
-        shardKey(frame.buf, frame.dv, link.l3Off, link.l3Off + link.l3Len, key);
-        w = shardOf(key.key, n);
-        const q = key.quotedKey;
-        if (q !== NOT_SPLIT && (q === QUOTED_UNREADABLE || shardOf(q, n) !== w)) {
-          fallback = new Fallback(`frame ${frame.index} is a fragment of an ICMP error about another pair of hosts`);
-          return false;
+    reading: for (let last = false; !last;) {
+      const got = readChunk(fd, chunk, o.file);
+      last = got === 0;
+      // The reader holds no reference to the chunk once next() returned false, so it is reused.
+      if (last) reader.end();
+      else reader.push(got === chunk.length ? chunk : chunk.subarray(0, got));
+      while (reader.next(frame)) {
+        if (!route(frame)) {
+          stopped = true;
+          break reading;
         }
+        if (pos === BATCH) await dispatch();
       }
-      tsSec[pos] = frame.tsSec;
-      tsNsec[pos] = frame.tsNsec;
-      lanes[w]!.add(pos, frame);
-      if (++pos === BATCH) dispatch();
-      return true;
-    });
+    }
   } catch (e) {
     error = e;
   } finally {
-    source.close();
+    closeSync(fd);
   }
   try {
-    if (fallback === null) dispatch();
-    while (inFlight > 0) collect();
+    if (failure !== null) throw failure;
+    if (fallback === null) await dispatch();
+    while (inFlight > 0) await collect();
     if (fallback !== null) return { kind: 'fallback', reason: fallback.reason, lines: merger.lines };
     if (error !== null) return { kind: 'error', error, lines: merger.lines };
-    merger.order.flush();
-    for (const w of workers) w.postMessage({ type: 'end', atSec: o.at !== undefined && t0 >= 0 ? t0 + o.at : null });
-    const ends = workers.map((_, w) => reply(w) as EndOut);
-    return { kind: 'done', frames, read: read!, ...merger.end(ends) };
+    // Decided here: a later Ctrl-C comes after the last packet.
+    const stop = interrupted;
+    // As on one thread, Ctrl-C leaves the packet lines held for fragments unprinted.
+    if (!stop) merger.order.flush();
+    for (const w of workers) {
+      w.postMessage({
+        type: 'end', atSec: !stop && o.at !== undefined && t0 >= 0 ? t0 + o.at : null, entries: stop || o.entries || o.summary,
+      });
+    }
+    const ends: EndOut[] = [];
+    for (let w = 0; w < n; w++) ends.push(await reply(w) as EndOut);
+    if (stop) return { kind: 'interrupted', entries: merger.entries(ends), summary: summaryOf(ends, t0, lastTs) };
+    const read: ReadSummary = {
+      frames: reader.frames, bytes: reader.bytes, truncatedAt: reader.truncatedAt, format: reader.format, warnings: reader.warnings, stopped,
+    };
+    return { kind: 'done', frames, read, ...merger.end(ends) };
+  } catch (e) {
+    if (e instanceof WorkerFailure) return { kind: 'failed', message: e.message };
+    throw e;
   } finally {
+    process.off('SIGINT', onInterrupt);
+    closing = true;
     await Promise.all(workers.map((w) => w.terminate()));
     for (const p of ports) p.close();
   }
+}
+
+/** The summary Ctrl-C prints, as replay's SummaryCollector counts it, from the workers' shares. */
+function summaryOf(ends: EndOut[], firstTime: number, lastTime: number): ReplaySummary {
+  const counts = CTSTATE_NAMES.map((_, c) => ends.reduce((sum, e) => sum + e.tally.counts[c]!, 0));
+  const first = (c: number): number => Math.min(...ends.map((e) => e.summary.firstSeen[c]!));
+  // ctstates and reasons in the order first seen, as one collector lists them.
+  const seen = counts.flatMap((k, c) => (k > 0 ? [c] : [])).sort((a, b) => first(a) - first(b));
+  const reasons = new Map<string, [number, number]>();
+  for (const e of ends) {
+    for (const [k, [count, at]] of Object.entries(e.summary.invalid)) {
+      const r = reasons.get(k);
+      if (r === undefined) reasons.set(k, [count, at]);
+      else reasons.set(k, [r[0] + count, Math.min(r[1], at)]);
+    }
+  }
+  return {
+    packets: counts.reduce((a, b) => a + b, 0),
+    ctstates: Object.fromEntries(seen.map((c) => [CTSTATE_NAMES[c]!, counts[c]!])),
+    invalidReasons: Object.fromEntries([...reasons].sort((a, b) => a[1][1] - b[1][1]).map(([k, [count]]) => [k, count])),
+    firstTime,
+    lastTime,
+  };
 }
 
 /** Puts the workers' records in one tracker's order and prints them. */
@@ -349,8 +469,8 @@ class Merger {
     else if (r.kind === 'expect') this.emit(expectEventLine(r.type, r.x, r.time, json));
   }
 
-  end(ends: EndOut[]): Omit<Extract<ThreadedResult, { kind: 'done' }>, 'kind' | 'frames' | 'read'> {
-    for (const r of this.gather(ends.map((e) => e.records))) this.print(r);
+  /** The workers' tables as one: in creation order, with the tracker's ids. */
+  entries(ends: EndOut[]): ConnSnapshot[] {
     const entries: { g: number; s: ConnSnapshot }[] = [];
     ends.forEach((e, w) => {
       for (const s of e.entries) {
@@ -358,7 +478,11 @@ class Merger {
         entries.push({ g, s: { ...s, id: this.idOf(g) } });
       }
     });
-    entries.sort((a, b) => a.g - b.g);
+    return entries.sort((a, b) => a.g - b.g).map((e) => e.s);
+  }
+
+  end(ends: EndOut[]): Omit<Extract<ThreadedResult, { kind: 'done' }>, 'kind' | 'frames' | 'read'> {
+    for (const r of this.gather(ends.map((e) => e.records))) this.print(r);
     const stats: Record<string, number> = {};
     const tally = new PacketTally();
     let count = 0;
@@ -368,6 +492,6 @@ class Merger {
       count += e.count;
     }
     const expectations = ends.flatMap((e) => e.expectations).sort((a, b) => b.created - a.created).map((e) => e.x);
-    return { entries: entries.map((e) => e.s), expectations, stats, count, tally };
+    return { entries: this.entries(ends), expectations, stats, count, tally };
   }
 }

@@ -7,21 +7,31 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Conntrack, type EventType } from '../../conntrack.js';
 import { EVENT_DESTROY } from '../../core/conntrack.js';
-import { CTSTATE_INVALID, IPCT_PROTOINFO } from '../../core/consts.js';
+import { CTSTATE_INVALID, CTSTATE_NAMES, IPCT_PROTOINFO } from '../../core/consts.js';
 import type { Expectation } from '../../expect/expectations.js';
 import { createFrame } from '../../io/frame.js';
 import { packetInfo } from '../../cli/packet-line.js';
 import { PacketTally } from '../../cli/tally.js';
+import { reasonKey } from '../../format/pretty.js';
 import {
   PHASE_EXPECT_EXPIRY, PHASE_EXPIRY, PHASE_OWN, type BatchIn, type BatchOut, type EndIn, type EndOut, type ExpectRec,
-  type Rec, type WorkerOut, type WorkerSetup,
+  type Rec, type SummaryShare, type WorkerOut, type WorkerSetup,
 } from './messages.js';
+
+const { setup, port, shard } = workerData as { setup: WorkerSetup; port: MessagePort; shard: number };
+// Test hook (test/unit/cli/threads.test.ts): CTSCOPE_TEST_WORKER_CRASH=SHARD:start makes that worker
+// throw while loading, SHARD:batch exit with code 3 after its first batch: deaths the main thread
+// must notice without a reply.
+const [crashShard, crashWhen] = (process.env['CTSCOPE_TEST_WORKER_CRASH'] ?? '').split(':');
+const crash = crashShard === String(shard) ? crashWhen : undefined;
+if (crash === 'start') throw new Error('crashed at start (CTSCOPE_TEST_WORKER_CRASH)');
 
 const EVENT_TYPES: readonly EventType[] = ['NEW', 'UPDATE', 'DESTROY'];
 
 class ShardWorker {
   private readonly ct: Conntrack;
   private readonly tally = new PacketTally();
+  private readonly summary: SummaryShare = { firstSeen: CTSTATE_NAMES.map(() => Infinity), invalid: {} };
   private records: Rec[] = [];
   private allocs: number[] = [];
   private allocated = 0;
@@ -125,11 +135,20 @@ class ShardWorker {
     const r = this.ct.processFrame(frame);
     for (const n = e.table.allocated; this.allocated < n; this.allocated++) this.allocs.push(this.pos);
     this.tally.observe(r);
+    const c = r.ctstate;
+    if (this.summary.firstSeen[c] === Infinity) this.summary.firstSeen[c] = frame.index;
+    const reasons = c === CTSTATE_INVALID ? r.reasons() : [];
+    if (c === CTSTATE_INVALID) {
+      // Keyed as SummaryCollector keys them.
+      const key = reasons.length > 0 ? reasons.map(reasonKey).join('; ') : '(no message)';
+      const had = this.summary.invalid[key];
+      if (had === undefined) this.summary.invalid[key] = [1, frame.index];
+      else had[0]++;
+    }
     if (!this.setup.perPacket) return;
     const ts = tsSec + tsNsec / 1e9;
     this.records.push({
-      kind: 'packet', pos: this.pos, phase: PHASE_OWN, k1: 0, k2: 0, ts, ctstate: r.ctstate,
-      reasons: r.ctstate === CTSTATE_INVALID ? r.reasons() : [],
+      kind: 'packet', pos: this.pos, phase: PHASE_OWN, k1: 0, k2: 0, ts, ctstate: c, reasons,
       info: this.setup.packets ? packetInfo(e, r, frame.index, ts) : null,
       fragment: r.fragment, datagramFrames: r.datagramFrames,
     });
@@ -148,19 +167,15 @@ class ShardWorker {
     this.phase = PHASE_EXPIRY;
     if (m.atSec !== null) this.ct.advance(m.atSec);
     const e = this.ct.engine;
-    const entries = this.setup.entries
-      ? e.table.entries().map((i) => ({ ...this.ct.snapshot(i), id: e.table.seq[i]! }))
-      : [];
+    const entries = m.entries ? e.table.entries().map((i) => ({ ...this.ct.snapshot(i), id: e.table.seq[i]! })) : [];
     const list = this.setup.expectations ? e.helpers?.expectations.list ?? [] : [];
     return {
-      type: 'end', records: this.records, entries, stats: this.ct.stats, count: this.ct.count, tally: this.tally,
+      type: 'end', records: this.records, entries, stats: this.ct.stats, count: this.ct.count, tally: this.tally, summary: this.summary,
       expectations: list.map((x) => ({ x: this.ct.expectSnapshot(x, e.nowMs), created: this.created.get(x) ?? 0 })),
     };
   }
 }
 
-const setup = (workerData as { setup: WorkerSetup; port: MessagePort }).setup;
-const port = (workerData as { port: MessagePort }).port;
 const signal = new Int32Array(setup.signal);
 const worker = new ShardWorker(setup);
 
@@ -177,8 +192,10 @@ parentPort!.on('message', (m: BatchIn | EndIn) => {
     else {
       const out = worker.batch(m);
       reply(out, [m.tsSec, m.tsNsec, m.own, m.index, m.linkType, m.caplen, m.origLen, m.start, m.bytes].map((a) => a.buffer as ArrayBuffer));
+      if (crash === 'batch') process.exit(3);
     }
   } catch (err) {
-    reply({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) });
+    // One line for the user (the main thread prints it), no stack.
+    reply({ type: 'error', message: err instanceof Error ? err.message : String(err) });
   }
 });

@@ -3,9 +3,11 @@
  * together, and the output (stdout and stderr) is byte for byte that of one
  * thread, on bundled captures, on every conformance scenario merged into one
  * capture, and on generated bench traffic; a table limit falls back to one thread.
+ * A worker that dies ends the run with one line; Ctrl-C prints the summary so far.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,6 +211,93 @@ describe('replay --threads', () => {
     await assert.rejects(run([mixed, '--threads', '0']), /bad value for --threads: 0/);
     await assert.rejects(run([join(dir, 'missing.pcap'), '--threads', '2']), /cannot open .*missing\.pcap: no such file/);
   });
+
+  test.after(() => rmSync(dir, { recursive: true, force: true }));
+});
+
+const bin = join(root, 'bin', 'ctscope.js');
+/** A child ctscope gets this long; a hang fails the test instead of the suite. */
+const LIMIT_MS = 10_000;
+
+interface Child {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/**
+ * Runs ctscope; `stdin` is written and the pipe left open; `onOutput` runs once, at
+ * the first stdout bytes (with the child's pid).
+ */
+function cli(args: string[], o: { env?: Record<string, string>; stdin?: Uint8Array; onOutput?: (pid: number) => void } = {}): Promise<Child> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...o.env }, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  let seen = false;
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    if (!seen) o.onOutput?.(child.pid!);
+    seen = true;
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  child.stdin.on('error', () => {}); // EPIPE once it exited
+  if (o.stdin !== undefined) child.stdin.write(o.stdin);
+  else child.stdin.end();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ctscope ${args.join(' ')} still running after ${LIMIT_MS} ms; stderr: ${stderr}`));
+    }, LIMIT_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ stdout, stderr, code });
+    });
+  });
+}
+
+describe('replay --threads: a worker that dies, Ctrl-C', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ctscope-threads-stop-'));
+  // 300 000 packets: a few seconds of work with --packets, so Ctrl-C at the first output lands mid-run.
+  const big = generate({ ...WORKLOADS['mixed']!, concurrency: 800 }, 300_000);
+  const file = join(dir, 'big.pcap');
+  writeFileSync(file, big.bytes);
+
+  // The hook is read by src/node/threads/worker.ts: start throws while the worker loads ('error'),
+  // batch exits with code 3 after its first batch ('exit', no error).
+  for (const [hook, message] of [
+    ['0:start', 'worker thread 0 failed: crashed at start (CTSCOPE_TEST_WORKER_CRASH)'],
+    ['1:batch', 'worker thread 1 failed: exited with code 3'],
+  ] as const) {
+    test(`CTSCOPE_TEST_WORKER_CRASH=${hook}: the run ends, one line, exit 1`, async () => {
+      const r = await cli(['replay', file, '--table=none', '--threads', '2'], { env: { CTSCOPE_TEST_WORKER_CRASH: hook } });
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `ctscope: ${message}\n`);
+      assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+    });
+  }
+
+  // One thread answers Ctrl-C where it can (a stream on stdin: a file is read without turning
+  // the event loop); --threads on the file must answer the same way.
+  const cases: [string, string[], Uint8Array | undefined][] = [
+    ['one thread, stdin', ['replay', '-', '--packets', '--table=none'], big.bytes.subarray(0, 4 << 20)],
+    ['--threads 2, file', ['replay', file, '--packets', '--table=none', '--threads', '2'], undefined],
+  ];
+  for (const [name, args, stdin] of cases) {
+    test(`Ctrl-C (${name}): the packets so far, their summary, exit 130`, async () => {
+      const r = await cli(args, { ...(stdin === undefined ? {} : { stdin }), onOutput: (pid) => process.kill(pid, 'SIGINT') });
+      assert.equal(r.code, 130, r.stderr);
+      const m = /^packets: (\d+) \(\d+ new, \d+ established\) over \d+\.\d{3} s$/m.exec(r.stderr);
+      assert.ok(m !== null, `a summary in: ${r.stderr}`);
+      const packets = Number(m[1]);
+      assert.ok(packets > 0 && packets < 300_000, `stopped mid-run (${packets} packets)`);
+      assert.equal(r.stdout.split('\n').filter((l) => l !== '').length, packets, 'a line for every packet counted');
+      assert.match(r.stderr, /^connections in the table: [1-9]\d*$/m);
+      assert.doesNotMatch(r.stderr, /^ctscope: \d+ packets/m, 'not the end of a finished run');
+    });
+  }
 
   test.after(() => rmSync(dir, { recursive: true, force: true }));
 });
