@@ -29,7 +29,13 @@ export interface CaptureSourceOptions {
   onWarning?: (message: string) => void;
 }
 
-const DEFAULT_CHUNK = 4 * 1024 * 1024;
+/** Read size, also of replay --threads. */
+export const DEFAULT_CHUNK = 4 * 1024 * 1024;
+
+/** One turn of the event loop (signals, worker messages). */
+export function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 function describe(code: string | undefined, fallback: string): string {
   switch (code) {
@@ -114,6 +120,22 @@ export class CaptureSource {
   }
 
   /**
+   * Reads the next chunk of the input into `buf`: the number of bytes, 0 at the
+   * end, -1 when stdin would block (read it as a stream instead). Throws
+   * CaptureOpenError on I/O errors.
+   */
+  readChunk(buf: Uint8Array): number {
+    try {
+      return fs.readSync(this.fd, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = errCode(e);
+      if (code === 'EAGAIN' && this.isStdin) return -1;
+      if (code === 'EOF') return 0; // Windows pipes
+      throw new CaptureOpenError(`cannot read ${this.displayName}: ${describe(code, errText(e))}`, this.path, code);
+    }
+  }
+
+  /**
    * Reads the whole input, calling onFrame synchronously for every frame
    * (the same frame object each time; its bytes are valid only during the
    * call). Return false from onFrame to stop early. Throws CaptureError
@@ -142,21 +164,10 @@ export class CaptureSource {
       // runs while waiting for input (Ctrl-C prints the summary at once); files keep readSync.
       let useAsync = this.isStdin && !isRegularFile(this.fd);
       while (!useAsync) {
-        let n: number;
-        try {
-          n = fs.readSync(this.fd, buf, 0, size, null);
-        } catch (e) {
-          const code = errCode(e);
-          if (code === 'EAGAIN' && this.isStdin) {
-            useAsync = true;
-            break;
-          }
-          if (code === 'EOF') break; // Windows pipes
-          throw new CaptureOpenError(
-            `cannot read ${this.displayName}: ${describe(code, errText(e))}`,
-            this.path,
-            code,
-          );
+        const n = this.readChunk(buf);
+        if (n < 0) {
+          useAsync = true;
+          break;
         }
         if (n === 0) break;
         // The reader holds no reference to buf once next() returned false, so buf is reused.
@@ -165,6 +176,8 @@ export class CaptureSource {
           stopped = true;
           break;
         }
+        // A turn of the event loop between chunks: Ctrl-C is heard during a long file.
+        await turn();
       }
       if (useAsync && !stopped) {
         // Non-blocking stdin (e.g. a TTY or some pipes): fall back to stream reading.

@@ -22,11 +22,10 @@
  * reply) and Ctrl-C reach their listeners: the run then ends instead of waiting forever.
  */
 /// <reference lib="es2024.sharedmemory" />
-import { closeSync, openSync, readSync } from 'node:fs';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ConnTable } from '../../table/conn-table.js';
 import { CaptureReader } from '../../io/capture-reader.js';
-import { CaptureError, CaptureOpenError } from '../../io/errors.js';
+import { CaptureError } from '../../io/errors.js';
 import { createFrame, type CaptureFrame } from '../../io/frame.js';
 import { CTSTATE_NAMES } from '../../core/consts.js';
 import type { ReplaySummary } from '../../format/pretty.js';
@@ -35,7 +34,7 @@ import { createLinkResult, decodeLink, isSupportedLinkType, linkTypeName } from 
 import { NOT_SPLIT, QUOTED_UNREADABLE, ShardKey, shardKey, shardOf } from '../../core/shard-key.js';
 import type { ConnSnapshot } from '../../format/snapshot.js';
 import type { ExpectSnapshot } from '../../format/expect.js';
-import { openCapture, type ReadSummary } from '../capture-source.js';
+import { DEFAULT_CHUNK, openCapture, turn, type ReadSummary } from '../capture-source.js';
 import type { Output } from '../../cli/output.js';
 import type { Progress } from '../../cli/progress.js';
 import type { SummaryCollector } from '../../cli/conntrack/replay-hooks.js';
@@ -148,27 +147,10 @@ class WorkerFailure {
   }
 }
 
-/** Read size, as the capture source's. */
-const CHUNK = 4 << 20;
-
-/** The capture's descriptor. openCapture first: one thread's checks and messages (no such file, a directory, ...). */
-function openFile(file: string): number {
-  openCapture(file).close();
-  return openSync(file, 'r');
-}
-
-function readChunk(fd: number, buf: Uint8Array, file: string): number {
-  try {
-    return readSync(fd, buf, 0, buf.length, null);
-  } catch (e) {
-    throw new CaptureOpenError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, file, (e as { code?: string }).code);
-  }
-}
-
 export async function replayThreaded(o: ThreadedReplay): Promise<ThreadedResult> {
   // Opened first: a file that can't be opened throws as on one thread, before any worker exists.
-  // (Read here rather than through the capture source, whose loop over a file never turns the event loop.)
-  const fd = openFile(o.file);
+  // Read chunk by chunk here (not with the source's forEach) to turn the event loop once per batch.
+  const source = openCapture(o.file);
   let interrupted = false;
   // Ctrl-C: reading stops, the workers finish what they were sent, the caller prints the summary.
   const onInterrupt = (): void => {
@@ -239,7 +221,7 @@ export async function replayThreaded(o: ThreadedReplay): Promise<ThreadedResult>
     pos = 0;
     if (++inFlight > IN_FLIGHT) await collect();
     // A turn of the event loop per batch, also when no reply had to be waited for: Ctrl-C.
-    await new Promise((resolve) => setImmediate(resolve));
+    await turn();
   };
 
   const link = createLinkResult();
@@ -281,13 +263,13 @@ export async function replayThreaded(o: ThreadedReplay): Promise<ThreadedResult>
   // The capture source's loop, with a turn of the event loop per batch.
   const reader = new CaptureReader();
   const frame = createFrame();
-  const chunk = new Uint8Array(CHUNK);
+  const chunk = new Uint8Array(DEFAULT_CHUNK);
   let stopped = false;
   let error: unknown = null;
   try {
     reading: for (let last = false; !last;) {
-      const got = readChunk(fd, chunk, o.file);
-      last = got === 0;
+      const got = source.readChunk(chunk);
+      last = got <= 0; // (a file: never -1, which only stdin gives)
       // The reader holds no reference to the chunk once next() returned false, so it is reused.
       if (last) reader.end();
       else reader.push(got === chunk.length ? chunk : chunk.subarray(0, got));
@@ -302,7 +284,7 @@ export async function replayThreaded(o: ThreadedReplay): Promise<ThreadedResult>
   } catch (e) {
     error = e;
   } finally {
-    closeSync(fd);
+    source.close();
   }
   try {
     if (failure !== null) throw failure;

@@ -279,10 +279,11 @@ describe('replay --threads: a worker that dies, Ctrl-C', () => {
     });
   }
 
-  // One thread answers Ctrl-C where it can (a stream on stdin: a file is read without turning
-  // the event loop); --threads on the file must answer the same way.
+  // One thread answers Ctrl-C between the chunks it reads, from a file or a stream on stdin;
+  // --threads on the file must answer the same way.
   const cases: [string, string[], Uint8Array | undefined][] = [
     ['one thread, stdin', ['replay', '-', '--packets', '--table=none'], big.bytes.subarray(0, 4 << 20)],
+    ['one thread, file', ['replay', file, '--packets', '--table=none'], undefined],
     ['--threads 2, file', ['replay', file, '--packets', '--table=none', '--threads', '2'], undefined],
   ];
   for (const [name, args, stdin] of cases) {
