@@ -16,20 +16,31 @@ export function sum16(buf: Uint8Array, off: number, len: number, initial: number
 
 /**
  * The same sum as sum16 (equal modulo 0xffff, so it folds to the same checksum),
- * read four bytes at a time into two 16-bit column sums, which stay small
- * integers (no float arithmetic) for anything up to 128 KiB.
+ * read eight bytes at a time into four 16-bit column sums (independent
+ * additions the CPU runs side by side), which stay small integers (no float
+ * arithmetic) for anything up to 256 KiB.
  */
 export function sumWords(dv: DataView, off: number, len: number, initial: number): number {
   let hi = 0;
   let lo = 0;
+  let hi2 = 0;
+  let lo2 = 0;
   let i = off;
-  const end4 = off + (len & ~3);
-  for (; i < end4; i += 4) {
+  const end8 = off + (len & ~7);
+  for (; i < end8; i += 8) {
     const w = dv.getInt32(i);
+    const v = dv.getInt32(i + 4);
     hi += w >>> 16;
     lo += w & 0xffff;
+    hi2 += v >>> 16;
+    lo2 += v & 0xffff;
   }
-  let sum = initial + hi + lo;
+  let sum = initial + hi + lo + hi2 + lo2;
+  if (len & 4) {
+    const w = dv.getInt32(i);
+    sum += (w >>> 16) + (w & 0xffff);
+    i += 4;
+  }
   if (len & 2) {
     sum += dv.getUint16(i);
     i += 2;
