@@ -276,7 +276,7 @@ export class ConntrackEngine implements TrackerContext {
         const base = this.table.origBase(idx);
         copyTuple(this.table.rec, base, tp, 0);
         if (keepsPrivate(proto)) this.table.attachPrivate(idx);
-        this.table.startMs[idx] = this.nowMs;
+        this.table.setStart(idx, this.nowMs);
         confirmed = false;
         if (this.helpers !== null && this.helpers.initConntrack(idx, this.nowMs) !== null) this.stats.expect_new++;
       } else {

@@ -39,7 +39,7 @@ export function readEntry(ct: Conntrack, idx: number): RawEntry {
     mark: t.markOf(idx),
     id: t.id[idx]!,
     seq: t.seq[idx]!,
-    startMs: t.startMs[idx]!,
+    startMs: t.startOf(idx),
     counters: [t.packetsOf(idx, 0), t.bytesOf(idx, 0), t.packetsOf(idx, 1), t.bytesOf(idx, 1)],
     pw: t.hasPrivate(idx) ? Array.from(t.pw.subarray(t.pwBase(idx), t.pwBase(idx) + PROTO_WORDS)) : [],
     aux: t.auxOf(idx),
@@ -58,8 +58,9 @@ export function writeEntry(ct: Conntrack, e: RawEntry): number {
   t.setMark(idx, e.mark);
   t.id[idx] = e.id;
   t.seq[idx] = e.seq;
-  t.startMs[idx] = e.startMs;
-  if (e.counters.some((c) => c !== 0)) t.enableCounters();
+  // Saved from a table that kept counters: keep them (flow records may want them later).
+  if (e.startMs !== 0 || e.counters.some((c) => c !== 0)) t.enableCounters();
+  t.setStart(idx, e.startMs);
   t.setCounters(idx, 0, e.counters[0]!, e.counters[1]!);
   t.setCounters(idx, 1, e.counters[2]!, e.counters[3]!);
   if (keepsPrivate(e.tuples[T_META]! & 0xff)) {
@@ -105,7 +106,7 @@ export function writeStats(ct: Conntrack, stats: Readonly<Record<string, number>
   for (const [k, v] of Object.entries(stats)) if (typeof s[k] === 'number') s[k] = v;
 }
 
-/** Starts counting packets and bytes per entry: flow records need them whether or not nf_conntrack_acct is on. */
+/** Starts keeping packets, bytes and the start time per entry: flow records need them whether or not nf_conntrack_acct is on. */
 export function keepCounters(ct: Conntrack): void {
   ct.engine.table.enableCounters();
 }
@@ -117,7 +118,7 @@ export function counters(ct: Conntrack, idx: number): [number, number, number, n
 }
 
 export function startMs(ct: Conntrack, idx: number): number {
-  return ct.engine.table.startMs[idx]!;
+  return ct.engine.table.startOf(idx);
 }
 
 export function deadlineMs(ct: Conntrack, idx: number): number {

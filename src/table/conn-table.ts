@@ -59,6 +59,10 @@ const R_AUX = R_STATUS + 4; // f64
 /** Words per entry record (even, so every record's f64 fields are aligned). */
 export const RECORD_WORDS = R_AUX + 2;
 
+/** Counters per entry: packets, bytes original; packets, bytes reply; start time. */
+const ACCT_WORDS = 5;
+const ACCT_START = 4;
+
 const STATE_MASK = 0x3f;
 const LIVE_SHIFT = 6;
 const LIVE_ALLOCATED = 1 << LIVE_SHIFT;
@@ -92,14 +96,16 @@ export class ConnTable {
   /** Free protocol-word slots, chained through their first word (slot + 1, 0 = end). */
   private pwFree = 0;
   private pwHigh = 0;
-  /** Per-direction packets and bytes (4 per entry), kept only when counting (nf_conntrack_acct). */
+  /**
+   * Per entry (ACCT_WORDS): packets and bytes of each direction and the capture
+   * time of the first packet, kept only when counting (nf_conntrack_acct, flow
+   * records), as the kernel keeps them in its acct and timestamp extensions.
+   */
   private counters: Float64Array<ArrayBuffer> | null = null;
   /** The conntrack id (ctnetlink CTA_ID). */
   id = new Uint32Array(0);
   /** Creation order, so listings come out in a stable order. */
   seq = new Uint32Array(0);
-  /** Capture time of the first packet, ms. */
-  startMs = new Float64Array(0);
   /** ct->mark. */
   private marks = new Uint32Array(0);
   /** Hash of each entry's original and reply tuple (kept for rehashing and deletion). */
@@ -243,32 +249,41 @@ export class ConnTable {
     return this.counters !== null;
   }
 
-  /** Starts keeping counters; entries present now start from zero. */
+  /** Starts keeping counters and start times; entries present now start from zero. */
   enableCounters(): void {
-    if (this.counters === null) this.counters = new Float64Array(this.capacity * 4);
+    if (this.counters === null) this.counters = new Float64Array(this.capacity * ACCT_WORDS);
+  }
+
+  /** Capture time of the entry's first packet, ms (0 when not counting). */
+  startOf(idx: number): number {
+    return this.counters === null ? 0 : this.counters[idx * ACCT_WORDS + ACCT_START]!;
+  }
+
+  setStart(idx: number, ms: number): void {
+    if (this.counters !== null) this.counters[idx * ACCT_WORDS + ACCT_START] = ms;
   }
 
   /** Counts one packet of `bytes` in direction `dir` (nf_ct_acct_update), when counting. */
   account(idx: number, dir: number, bytes: number): void {
     const f = this.counters;
     if (f === null) return;
-    const c = idx * 4 + dir * 2;
+    const c = idx * ACCT_WORDS + dir * 2;
     f[c] = f[c]! + 1;
     f[c + 1] = f[c + 1]! + bytes;
   }
 
   packetsOf(idx: number, dir: number): number {
-    return this.counters === null ? 0 : this.counters[idx * 4 + dir * 2]!;
+    return this.counters === null ? 0 : this.counters[idx * ACCT_WORDS + dir * 2]!;
   }
 
   bytesOf(idx: number, dir: number): number {
-    return this.counters === null ? 0 : this.counters[idx * 4 + dir * 2 + 1]!;
+    return this.counters === null ? 0 : this.counters[idx * ACCT_WORDS + dir * 2 + 1]!;
   }
 
   setCounters(idx: number, dir: number, packets: number, bytes: number): void {
     if (this.counters === null) return;
-    this.counters[idx * 4 + dir * 2] = packets;
-    this.counters[idx * 4 + dir * 2 + 1] = bytes;
+    this.counters[idx * ACCT_WORDS + dir * 2] = packets;
+    this.counters[idx * ACCT_WORDS + dir * 2 + 1] = bytes;
   }
 
   /**
@@ -353,7 +368,7 @@ export class ConnTable {
       const rec = this.rec;
       for (let i = idx * RECORD_WORDS + R_STATUS, end = (idx + 1) * RECORD_WORDS; i < end; i++) rec[i] = 0;
       this.marks[idx] = 0;
-      if (this.counters !== null) this.counters.fill(0, idx * 4, idx * 4 + 4);
+      if (this.counters !== null) this.counters.fill(0, idx * ACCT_WORDS, (idx + 1) * ACCT_WORDS);
     } else {
       // Growing 4× at a time: fresh typed arrays are zero pages the OS maps on first touch.
       if (this.highWater === this.capacity) this.grow(Math.min(this.capacity * 4, MAX_ENTRIES));
@@ -392,7 +407,9 @@ export class ConnTable {
 
   /** Inserts both tuples and the deadline (__nf_conntrack_hash_insert + confirmation). */
   confirm(idx: number): void {
-    if ((this.count + 1) * 4 > this.slots.length) this.rehash(this.slots.length * 2);
+    // Two slots per entry, at most 5/8 of the slots in use: probes stay short
+    // (about 4 slots for a miss), and the tags keep them from reading records.
+    if ((this.count + 1) * 16 > this.slots.length * 5) this.rehash(this.slots.length * 2);
     this.hashEntry(idx);
     // Reply first: when both tuples are equal (a host talking to itself on one
     // port) the kernel's lookup meets the reply node first (it was added last, at
@@ -660,11 +677,10 @@ export class ConnTable {
     };
     this.rec = copy(this.rec, new Uint32Array(capacity * RECORD_WORDS), RECORD_WORDS);
     this.recF = new Float64Array(this.rec.buffer);
-    if (this.counters !== null) this.counters = copy(this.counters, new Float64Array(capacity * 4), 4);
+    if (this.counters !== null) this.counters = copy(this.counters, new Float64Array(capacity * ACCT_WORDS), ACCT_WORDS);
     this.marks = copy(this.marks, new Uint32Array(capacity));
     this.id = copy(this.id, new Uint32Array(capacity));
     this.seq = copy(this.seq, new Uint32Array(capacity));
-    this.startMs = copy(this.startMs, new Float64Array(capacity));
     this.thash = copy(this.thash, new Uint32Array(capacity * 2), 2);
     this.heapPos = copy(this.heapPos, new Int32Array(capacity));
     if (this.chainsOn) {
