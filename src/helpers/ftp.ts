@@ -11,6 +11,9 @@ import { NF_ACCEPT, NF_DROP, IPPROTO_TCP } from '../core/consts.js';
 import type { ConntrackHelper, HelperContext } from './helper.js';
 import { TUPLE_WORDS } from '../tuple/tuple.js';
 
+/** The connection's tuples while an expectation is built from them. */
+const pairScratch = new Uint32Array(2 * TUPLE_WORDS);
+
 const NUM_SEQ_TO_REMEMBER = 2;
 const NF_CT_FTP_SEQ_PICKUP = 1;
 
@@ -209,7 +212,7 @@ export function makeFtpHelper(loose = false): ConntrackHelper {
         const l3num = (t.rec[t.origBase(conn) + 9]! >>> 8) & 0xff;
         const cmd = cmdScratch;
         cmd.l3num = l3num;
-        const pair = t.pairOf(conn);
+        const pair = t.pairOf(conn, pairScratch);
         const srcBase = dir * TUPLE_WORDS;
         for (let i = 0; i < 4; i++) cmd.addr[i] = pair[srcBase + i]!;
         cmd.port = 0;

@@ -16,6 +16,9 @@ import { NF_ACCEPT, NF_DROP, IPPROTO_TCP } from '../core/consts.js';
 import type { ConntrackHelper, HelperContext } from './helper.js';
 import { TUPLE_WORDS } from '../tuple/tuple.js';
 
+/** The connection's tuples while an expectation is built from them. */
+const pairScratch = new Uint32Array(2 * TUPLE_WORDS);
+
 /** MAX_SEARCH_SIZE: only this much of a segment's payload is searched. */
 const MAX_SEARCH_SIZE = 4095;
 /** MINMATCHLEN: the shortest DCC type plus its blank. */
@@ -164,7 +167,7 @@ export const ircHelper: ConntrackHelper = {
         const dcc = parseDcc(p, i, limit);
         if (dcc === null) continue;
         // The address may be the internal or the NATed one.
-        const pair = t.pairOf(conn);
+        const pair = t.pairOf(conn, pairScratch);
         const sender = pair[dir * TUPLE_WORDS]!;
         const reply = (1 - dir) * TUPLE_WORDS;
         const replyDst = pair[reply + 4]!;

@@ -8,6 +8,9 @@ import { NF_ACCEPT, NF_DROP, IPPROTO_UDP } from '../core/consts.js';
 import type { ConntrackHelper, HelperContext } from './helper.js';
 import { TUPLE_WORDS, T_META, T_PORTS } from '../tuple/tuple.js';
 
+/** The connection's tuples while an expectation is built from them. */
+const pairScratch = new Uint32Array(2 * TUPLE_WORDS);
+
 const TFTP_OPCODE_READ = 1;
 const TFTP_OPCODE_WRITE = 2;
 
@@ -24,7 +27,7 @@ export const tftpHelper: ConntrackHelper = {
     const opcode = m.dv.getUint16(op);
     if (opcode !== TFTP_OPCODE_READ && opcode !== TFTP_OPCODE_WRITE) return NF_ACCEPT;
     const t = ctx.table;
-    const pair = t.pairOf(conn);
+    const pair = t.pairOf(conn, pairScratch);
     const reply = TUPLE_WORDS;
     const l3num = (pair[reply + T_META]! >>> 8) & 0xff;
     const dport = pair[reply + T_PORTS]! & 0xffff;

@@ -166,14 +166,14 @@ export class ConnTable {
   }
 
   /**
-   * Both tuples of an entry, original at 0 and reply at TUPLE_WORDS, in a scratch
-   * array of the table that the next call overwrites (cold paths: helpers, printing).
+   * Both tuples of an entry, original at 0 and reply at TUPLE_WORDS, in `out`:
+   * by default a scratch array of the table that the next such call overwrites
+   * (printing); code that calls out while it holds them (helpers) passes its own.
    */
-  pairOf(idx: number): Uint32Array {
-    const p = this.pair;
-    this.tupleOf(idx, 0, p, 0);
-    this.tupleOf(idx, 1, p, TUPLE_WORDS);
-    return p;
+  pairOf(idx: number, out: Uint32Array = this.pair): Uint32Array {
+    this.tupleOf(idx, 0, out, 0);
+    this.tupleOf(idx, 1, out, TUPLE_WORDS);
+    return out;
   }
 
   /** The entry keeps protocol-private words. */
