@@ -219,7 +219,7 @@ export class ConnTable {
 
   setState(idx: number, state: number): void {
     const m = idx * RECORD_WORDS + R_MISC;
-    this.rec[m] = (this.rec[m]! & ~STATE_MASK) | state;
+    this.rec[m] = (this.rec[m]! & ~STATE_MASK) | (state & STATE_MASK); // (states are below 64; the word holds more)
   }
 
   markOf(idx: number): number {

@@ -33,3 +33,18 @@ test('sumWords folds like sum16 for every length 0..80 at every offset 0..7, and
   same(0, 65535, 0);
   same(3, 65536, 0xffff);
 });
+
+test('sumWords over views that start anywhere in their buffer, and after switching buffers', () => {
+  const whole = new Uint8Array(5000);
+  for (let i = 0; i < whole.length; i++) whole[i] = (i * 2654435761) >>> 24;
+  const other = new Uint8Array(300).fill(0xa5);
+  for (let shift = 0; shift < 8; shift++) {
+    const view = whole.subarray(shift, shift + 4000);
+    const dv = new DataView(view.buffer, view.byteOffset, view.byteLength);
+    for (const [off, len] of [[0, 0], [0, 3], [1, 4], [2, 17], [3, 64], [5, 1499], [0, 4000], [7, 3993]] as const) {
+      assert.equal(fold16(sumWords(dv, off, len, 0)), fold16(sum16(view, off, len, 0)), `shift ${shift} off ${off} len ${len}`);
+      // Another buffer in between changes nothing.
+      assert.equal(fold16(sumWords(new DataView(other.buffer), 1, 299, 0)), fold16(sum16(other, 1, 299, 0)));
+    }
+  }
+});
