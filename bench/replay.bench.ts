@@ -6,11 +6,13 @@
  *   wide   2 M packets, ~1 M mostly short flows (table growth and expiry)
  *   long   5 M packets in a few thousand long TCP/UDP flows
  * Per workload: `ctscope replay FILE --table=none --stats` end to end (packets/s,
- * MB/s, peak RSS), the library on in-memory packets (packets/s), the C floor
- * (bench/floor.c: walk the pcap, hash each 5-tuple into an open-addressing
- * table) and, when installed, argus, softflowd and ndpiReader on the same file.
- * Then: bytes per tracked connection at 1 M entries, the cost of expiry at
- * several table sizes, and lookups under adversarial (colliding) tuples.
+ * MB/s, peak RSS) alternating with the C floor (bench/floor.c: walk the pcap,
+ * hash each 5-tuple into an open-addressing table; the ratio is the median of
+ * the back-to-back pairs), the library on in-memory packets (packets/s) and,
+ * when installed, argus, softflowd and ndpiReader on the same file.
+ * Then (unless --memory=0): bytes per tracked connection and peak RSS at up to
+ * 10 M UDP and TCP entries, the cost of expiry at several table sizes, and
+ * lookups under adversarial (colliding) tuples.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -258,7 +260,7 @@ function main(argv: string[]): void {
     return a ? Number(a.slice(k.length + 3)) : d;
   };
   const scale = opt('scale', 1);
-  const runs = opt('runs', 2);
+  const runs = opt('runs', 3);
   const list = names.length > 0 ? names : ['mixed', 'wide', 'long'];
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
   mkdirSync(cacheDir, { recursive: true });
@@ -276,21 +278,29 @@ function main(argv: string[]): void {
     const mb = statSync(file).size / 1e6;
     const flows = existsSync(`${file}.flows`) ? readFileSync(`${file}.flows`, 'utf8') : '?';
     console.log(`\n${name}: ${packets} packets, ${flows} flows, ${mb.toFixed(0)} MB${genS > 0.5 ? ` (generated in ${genS.toFixed(1)} s)` : ''}`);
+    // Replay and the C floor alternate, so that each ratio compares two runs made a few seconds
+    // apart: this VM's speed drifts by a fifth or more within minutes.
     let best = { ms: Infinity, rssKb: 0, stdout: '', ok: true };
+    let floorBest = Infinity;
+    const ratios: number[] = [];
     for (let i = 0; i < runs; i++) {
       const r = timeCmd(process.execPath, [bin, 'replay', file, '--table=none', '--stats', '-q', ...UNLIMITED], file);
       if (!r.ok) throw new Error(`replay failed on ${file}`);
       if (r.ms < best.ms) best = r;
+      if (!floorOk) continue;
+      const f = timeCmd(floorBin, [file], file).ms;
+      floorBest = Math.min(floorBest, f);
+      ratios.push(r.ms / f);
     }
     console.log(`  replay end to end   ${fmtM(packets / (best.ms / 1000))} packets/s, ${(mb / (best.ms / 1000)).toFixed(0)} MB/s, ${(best.ms / 1000).toFixed(2)} s, peak RSS ${(best.rssKb / 1024).toFixed(0)} MiB`);
+    if (floorOk) {
+      ratios.sort((x, y) => x - y);
+      const median = ratios[(ratios.length - 1) >> 1]!;
+      console.log(`  C floor             ${fmtM(packets / (floorBest / 1000))} packets/s, ${(floorBest / 1000).toFixed(2)} s (replay = ${median.toFixed(2)}× floor: median of ${ratios.length} back-to-back pairs, ${ratios.map((x) => x.toFixed(2)).join(' ')})`);
+    }
     threadsRow(bin, file, packets, runs);
     const lib = child(['--child-lib', file, String(runs)]);
     console.log(`  library (in memory) ${fmtM(lib.pps!)} packets/s, ${lib.entries} entries at the end`);
-    if (floorOk) {
-      let f = Infinity;
-      for (let i = 0; i < runs; i++) f = Math.min(f, timeCmd(floorBin, [file], file).ms);
-      console.log(`  C floor             ${fmtM(packets / (f / 1000))} packets/s, ${(f / 1000).toFixed(2)} s (replay = ${(best.ms / f).toFixed(2)}× floor)`);
-    }
     const others: [string, string | null, string[]][] = [
       ['argus -r', argus, ['-r', file, '-w', '/dev/null']],
       ['softflowd -r', softflowd, ['-r', file, '-n', '127.0.0.1:9', '-d']],
