@@ -12,7 +12,7 @@ import { formatLegacy, formatProc } from '../format/proc.js';
 import { toJson } from '../format/json.js';
 import { CaptureError, CaptureOpenError } from '../io/errors.js';
 import { isSupportedLinkType, linkTypeName } from '../packet/link.js';
-import { openCapture, readWholeCapture, type ReadSummary } from '../node/capture-source.js';
+import { openCapture, openCaptureBytes, readWholeCapture, type ReadSummary } from '../node/capture-source.js';
 import { UsageError, choice, one, parseArgs, type OptionSpec } from './args.js';
 import { packetInfo, packetOutput } from './packet-line.js';
 import { Output } from './output.js';
@@ -307,8 +307,11 @@ export async function replay(argv: readonly string[], stdout: Output): Promise<n
     out.flush();
   });
 
+  // --invalid reads the capture into memory; a replay after it reads that (stdin can be read only once).
+  let whole: Uint8Array | null = null;
   if (invalid !== 'off') {
-    const done = reportInvalid(readWholeCapture(file), ctOpts, invalid === 'json', out);
+    whole = readWholeCapture(file);
+    const done = reportInvalid(whole, ctOpts, invalid === 'json', out);
     // Otherwise the replay below reads the capture again and reports its warnings and damage.
     if (table === 'none' && !p.options.has('stats')) {
       out.flush();
@@ -361,7 +364,7 @@ export async function replay(argv: readonly string[], stdout: Output): Promise<n
   const tally = new PacketTally();
   let frames = 0;
   let stopAt = Infinity;
-  const source = openCapture(file);
+  const source = whole === null ? openCapture(file) : openCaptureBytes(file, whole);
   // A capture damaged after some packets: those are reported in full, then the error.
   let damage: CaptureError | null = null;
   try {

@@ -78,9 +78,11 @@ export class CaptureSource {
   private closed = false;
   private reader: CaptureReader | null = null;
   private stopped = false;
+  /** Read so far of an input already in memory (openCaptureBytes). */
+  private pos = 0;
 
   /** Use openCapture(). */
-  constructor(path: string, fd: number, isStdin: boolean) {
+  constructor(path: string, fd: number, isStdin: boolean, private readonly bytes: Uint8Array | null = null) {
     this.path = path;
     this.fd = fd;
     this.isStdin = isStdin;
@@ -93,7 +95,7 @@ export class CaptureSource {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (!this.isStdin) {
+    if (!this.isStdin && this.bytes === null) {
       try {
         fs.closeSync(this.fd);
       } catch {
@@ -125,6 +127,13 @@ export class CaptureSource {
    * CaptureOpenError on I/O errors.
    */
   readChunk(buf: Uint8Array): number {
+    const mem = this.bytes;
+    if (mem !== null) {
+      const n = Math.min(buf.length, mem.length - this.pos);
+      buf.set(mem.subarray(this.pos, this.pos + n));
+      this.pos += n;
+      return n;
+    }
     try {
       return fs.readSync(this.fd, buf, 0, buf.length, null);
     } catch (e) {
@@ -230,6 +239,14 @@ export function openCapture(path: string): CaptureSource {
     throw new CaptureOpenError(`cannot open ${path}: ${describe(code, errText(e))}`, path, code);
   }
   return new CaptureSource(path, fd, false);
+}
+
+/**
+ * A capture already read into memory (readWholeCapture), as a source named
+ * `path`: stdin can be read only once, so a second pass over it reads this.
+ */
+export function openCaptureBytes(path: string, bytes: Uint8Array): CaptureSource {
+  return new CaptureSource(path, -1, false, bytes);
 }
 
 /**

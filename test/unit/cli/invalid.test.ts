@@ -108,3 +108,15 @@ test('--invalid text names the entry state, the message and the summary', () => 
   assert.match(r.stdout, new RegExp(`^summary: ${k.length} invalid, 0 ignored`, 'm'));
   assert.match(r.stdout, /^by connection:$/m);
 });
+
+test('--invalid with a table from stdin: the table is that of the same capture given as a file', () => {
+  // stdin can be read only once: the replay after the report reads the capture kept in memory.
+  const file = join(scen, 'tcp_bad_checksum.pcap');
+  const args = ['--invalid', '--table=proc', '--stats'];
+  const fromFile = spawnSync(process.execPath, [join(root, 'bin', 'ctscope.js'), 'replay', file, ...args], { encoding: 'utf8' });
+  const fromStdin = spawnSync(process.execPath, [join(root, 'bin', 'ctscope.js'), 'replay', '-', ...args], { encoding: 'utf8', input: readFileSync(file) });
+  assert.equal(fromStdin.status, 0, fromStdin.stderr);
+  assert.match(fromFile.stdout, /^ipv4 +2 tcp +6 \d+ ESTABLISHED /m, 'the file run lists the entry');
+  assert.equal(fromStdin.stdout, fromFile.stdout);
+  assert.equal(fromStdin.stderr, fromFile.stderr);
+});
