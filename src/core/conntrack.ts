@@ -28,7 +28,7 @@ import { KEEP_EVICTIONS, TableFullLog, type EvictedBy } from './table-full.js';
 import { PacketMeta, decodeIp, IP_OK, IP_DROP_REASONS } from '../packet/ip.js';
 import { icmpChecksumOk, l4ChecksumOk } from '../packet/l4-checksum.js';
 import { TUPLE_WORDS, T_META, T_PORTS, addrEquals, copyTuple, loadAddr } from '../tuple/tuple.js';
-import { invertTuple } from '../tuple/invert.js';
+import { invertL4Word, invertTuple } from '../tuple/invert.js';
 import { hasPorts, hasStates, keepsPrivate, type TrackerContext } from '../proto/l4proto.js';
 import { sctpPacket } from '../proto/sctp.js';
 import { grePacket, greKeyWord } from '../proto/gre.js';
@@ -259,7 +259,7 @@ export class ConntrackEngine implements TrackerContext {
       const e = this.table.lookup(tp, 0);
       if (e < 0) {
         // init_conntrack(): an entry is created only if the tuple can be inverted.
-        if (!invertTuple(tp, TUPLE_WORDS, tp, 0)) {
+        if (invertL4Word(tp[T_META]!, tp[T_PORTS]!) < 0) {
           this.invalid(r);
           return;
         }

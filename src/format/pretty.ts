@@ -244,3 +244,8 @@ export function formatSummary(sum: ReplaySummary, entries: readonly ConnSnapshot
 export function reasonKey(reason: string): string {
   return reason.replace(/\d+/g, 'N');
 }
+
+/** What the summary counts an invalid packet under: its messages without their numbers. */
+export function invalidKey(reasons: readonly string[]): string {
+  return reasons.length > 0 ? reasons.map(reasonKey).join('; ') : '(no message)';
+}

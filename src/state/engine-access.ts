@@ -40,7 +40,7 @@ export function readEntry(ct: Conntrack, idx: number): RawEntry {
     id: t.id[idx]!,
     seq: t.seq[idx]!,
     startMs: t.startOf(idx),
-    counters: [t.packetsOf(idx, 0), t.bytesOf(idx, 0), t.packetsOf(idx, 1), t.bytesOf(idx, 1)],
+    counters: counters(ct, idx),
     pw: t.hasPrivate(idx) ? Array.from(t.pw.subarray(t.pwBase(idx), t.pwBase(idx) + PROTO_WORDS)) : [],
     aux: t.auxOf(idx),
   };

@@ -196,7 +196,7 @@ export class ConnTable {
       slot = this.pwHigh++;
     }
     const m = idx * RECORD_WORDS + R_MISC;
-    this.rec[m] = (this.rec[m]! & 0xff) | ((slot + 1) << PW_SHIFT);
+    this.rec[m] = (this.rec[m]! & (STATE_MASK | LIVE_MASK)) | ((slot + 1) << PW_SHIFT);
   }
 
   /** Where an entry's PROTO_WORDS protocol words start in `pw` (the entry must have them: attachPrivate). */
@@ -593,9 +593,8 @@ export class ConnTable {
 
   /** Stores the hashes of an entry's original and reply tuple. */
   private hashEntry(idx: number): void {
-    const b = idx * RECORD_WORDS;
-    this.thash[idx * 2] = hashTuple(this.rec, b, this.seed);
-    invertTuple(this.scratch, 0, this.rec, b);
+    this.thash[idx * 2] = hashTuple(this.rec, idx * RECORD_WORDS, this.seed);
+    this.tupleOf(idx, 1, this.scratch, 0);
     this.thash[idx * 2 + 1] = hashTuple(this.scratch, 0, this.seed);
   }
 

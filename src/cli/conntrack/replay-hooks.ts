@@ -68,7 +68,7 @@ export function openFlows(ct: Conntrack, path: string): OpenFlows {
 import type { PacketResult } from '../../core/packet-result.js';
 import { CTSTATE_INVALID, CTSTATE_NAMES } from '../../core/consts.js';
 import type { ConnSnapshot } from '../../format/snapshot.js';
-import { compileFilter, FilterError, formatPrettyTable, formatSummary, reasonKey, type EntryPredicate, type ReplaySummary } from '../../format/pretty.js';
+import { compileFilter, FilterError, formatPrettyTable, formatSummary, invalidKey, type EntryPredicate, type ReplaySummary } from '../../format/pretty.js';
 
 /** Colors only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function useColor(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -108,8 +108,7 @@ export class SummaryCollector {
     this.counts[c] = n + 1;
     if (n === 0) this.seen.push(c);
     if (c === CTSTATE_INVALID) {
-      const reasons = r.reasons();
-      const key = reasons.length > 0 ? reasons.map(reasonKey).join('; ') : '(no message)';
+      const key = invalidKey(r.reasons());
       s.invalidReasons[key] = (s.invalidReasons[key] ?? 0) + 1;
     }
   }

@@ -12,7 +12,10 @@ import type { Expectation } from '../../expect/expectations.js';
 import { createFrame } from '../../io/frame.js';
 import { packetInfo } from '../../cli/packet-line.js';
 import { PacketTally } from '../../cli/tally.js';
-import { reasonKey } from '../../format/pretty.js';
+import { invalidKey } from '../../format/pretty.js';
+
+/** The reasons of a packet that is not invalid (one shared empty list, not one per packet). */
+const NO_REASONS: string[] = [];
 import {
   PHASE_EXPECT_EXPIRY, PHASE_EXPIRY, PHASE_OWN, type BatchIn, type BatchOut, type EndIn, type EndOut, type ExpectRec,
   type Rec, type SummaryShare, type WorkerOut, type WorkerSetup,
@@ -137,10 +140,10 @@ class ShardWorker {
     this.tally.observe(r);
     const c = r.ctstate;
     if (this.summary.firstSeen[c] === Infinity) this.summary.firstSeen[c] = frame.index;
-    const reasons = c === CTSTATE_INVALID ? r.reasons() : [];
+    const reasons = c === CTSTATE_INVALID ? r.reasons() : NO_REASONS;
     if (c === CTSTATE_INVALID) {
       // Keyed as SummaryCollector keys them.
-      const key = reasons.length > 0 ? reasons.map(reasonKey).join('; ') : '(no message)';
+      const key = invalidKey(reasons);
       const had = this.summary.invalid[key];
       if (had === undefined) this.summary.invalid[key] = [1, frame.index];
       else had[0]++;
