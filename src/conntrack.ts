@@ -224,7 +224,7 @@ export class Conntrack {
       mark: t.markOf(conn),
       zone: meta >>> 16,
       use: 2 + (e.helpers?.childCount(conn) ?? 0),
-      id: t.id[conn]!,
+      id: t.idOf(conn),
       helper: e.helpers?.helperOf(conn)?.name ?? null,
       ...(protonum === IPPROTO_GRE ? { extra: { greTimeout: t.pw[t.pwBase(conn)]!, greStreamTimeout: t.pw[t.pwBase(conn) + 1]! } } : {}),
     };

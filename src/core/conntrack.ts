@@ -126,7 +126,7 @@ export class ConntrackEngine implements TrackerContext {
     this.tableFull = new TableFullLog(null, options.keepEvictions ?? KEEP_EVICTIONS);
     const rules = helperRules(options.helpers ?? [], this.sysctl.nf_conntrack_helper !== 0);
     this.helpers = rules.length === 0 ? null : new HelperSupport(this.table, rules, () => this.sysctl.nf_conntrack_expect_max,
-      (conn, id) => this.table.isConfirmed(conn) && this.table.id[conn] === id && !(this.table.statusOf(conn) & IPS_DYING));
+      (conn, id) => this.table.isConfirmed(conn) && this.table.idOf(conn) === id && !(this.table.statusOf(conn) & IPS_DYING));
   }
 
   onEvent(listener: EventListener): void {

@@ -127,7 +127,7 @@ export class HelperSupport implements HelperContext {
     tuple[T_META] = ((zone << 16) | (l3num << 8) | protonum) >>> 0;
     mask[T_META] = 0xffffffff;
     return this.expectations.add({
-      tuple, mask, master, masterId: this.table.id[master]!, helper: h.name, cls, policyName: policy.name, flags: 0,
+      tuple, mask, master, masterId: this.table.idOf(master), helper: h.name, cls, policyName: policy.name, flags: 0,
       deadlineMs: this.nowMs + policy.timeoutSec * 1000,
     }, policy.maxExpected, this.nowMs);
   }

@@ -80,11 +80,11 @@ export class PacketResult {
   readonly detail = new Float64Array(DETAIL_WORDS);
 
   /** Conntrack ids by table slot (the engine's table), read only when connId is asked for. */
-  constructor(private readonly ids: { readonly id: Uint32Array }) {}
+  constructor(private readonly ids: { idOf(idx: number): number }) {}
 
   /** The entry's conntrack id, or 0 (valid until the next packet, like the rest). */
   get connId(): number {
-    return this.idSlot < 0 ? 0 : this.ids.id[this.idSlot]!;
+    return this.idSlot < 0 ? 0 : this.ids.idOf(this.idSlot);
   }
 
   reset(): void {

@@ -26,7 +26,7 @@ export interface RawEntry {
   aux: number;
 }
 
-interface TablePrivates { nextSeq: number; nextId: number }
+interface TablePrivates { nextSeq: number }
 interface EnginePrivates { started: boolean }
 
 export function readEntry(ct: Conntrack, idx: number): RawEntry {
@@ -37,7 +37,7 @@ export function readEntry(ct: Conntrack, idx: number): RawEntry {
     deadlineMs: t.deadlineOf(idx),
     state: t.stateOf(idx),
     mark: t.markOf(idx),
-    id: t.id[idx]!,
+    id: t.idOf(idx),
     seq: t.seq[idx]!,
     startMs: t.startOf(idx),
     counters: counters(ct, idx),
@@ -56,8 +56,7 @@ export function writeEntry(ct: Conntrack, e: RawEntry): number {
   t.setDeadline(idx, e.deadlineMs);
   t.setState(idx, e.state);
   t.setMark(idx, e.mark);
-  t.id[idx] = e.id;
-  t.seq[idx] = e.seq;
+  t.seq[idx] = e.seq; // (the id follows from it)
   // Saved from a table that kept counters: keep them (flow records may want them later).
   if (e.startMs !== 0 || e.counters.some((c) => c !== 0)) t.enableCounters();
   t.setStart(idx, e.startMs);
@@ -81,12 +80,11 @@ export interface EngineClock {
   nowMs: number;
   started: boolean;
   nextSeq: number;
-  nextId: number;
 }
 
 export function readClock(ct: Conntrack): EngineClock {
   const t = ct.engine.table as unknown as TablePrivates;
-  return { nowMs: ct.engine.nowMs, started: (ct.engine as unknown as EnginePrivates).started, nextSeq: t.nextSeq, nextId: t.nextId };
+  return { nowMs: ct.engine.nowMs, started: (ct.engine as unknown as EnginePrivates).started, nextSeq: t.nextSeq };
 }
 
 export function writeClock(ct: Conntrack, c: EngineClock): void {
@@ -94,7 +92,6 @@ export function writeClock(ct: Conntrack, c: EngineClock): void {
   (ct.engine as unknown as EnginePrivates).started = c.started;
   const t = ct.engine.table as unknown as TablePrivates;
   t.nextSeq = c.nextSeq;
-  t.nextId = c.nextId;
 }
 
 export function readStats(ct: Conntrack): Record<string, number> {
@@ -135,6 +132,6 @@ export function currentTcpFlags(ct: Conntrack): number {
 /** Looks up the table index of an entry by its conntrack id (cold path). */
 export function indexOfId(ct: Conntrack, id: number): number {
   const t = ct.engine.table;
-  for (const i of t.entries()) if (t.id[i] === id) return i;
+  for (const i of t.entries()) if (t.idOf(i) === id) return i;
   return -1;
 }

@@ -1,8 +1,9 @@
 /**
  * The connection table: one 64-byte record per entry (its original tuple,
  * status, state and deadline; cold fields in arrays beside it, protocol words
- * in a pool only TCP, SCTP and GRE entries draw from), a hash of both tuples of every confirmed entry (open addressing,
- * linear probing, backward-shift deletion, seeded hash), and a min-heap of
+ * in a pool only TCP, SCTP and GRE entries draw from), a hash of every confirmed
+ * entry (open addressing, linear probing, backward-shift deletion, a seeded hash
+ * that is the same from both directions, so one slot serves both), and a min-heap of
  * deadlines so expiry on the capture clock costs one comparison per packet when
  * nothing expires.
  *
@@ -13,8 +14,8 @@
  * sifts. Expiry order is by deadline, then by creation order.
  *
  * Mirrors nf_conntrack_core.c: one nf_conn holds tuplehash[ORIGINAL] and
- * tuplehash[REPLY]; both go into the same table, and a lookup returns the
- * direction it matched (NF_CT_DIRECTION). Nothing here allocates per packet.
+ * tuplehash[REPLY], and a lookup returns the direction it matched
+ * (NF_CT_DIRECTION). Nothing here allocates per packet.
  *
  * Beside the open-addressing hash (ctscope's own lookup structure) the table
  * keeps the kernel's: nf_conntrack_buckets chains of tuplehash nodes, each
@@ -24,7 +25,7 @@
  * confirmation do, so both behave as with the kernel's chained hash.
  */
 import { TUPLE_WORDS, copyTuple, hashTuple, tupleEquals } from '../tuple/tuple.js';
-import { invertTuple, tupleEqualsInverse } from '../tuple/invert.js';
+import { hashConn, invertTuple, tupleEqualsInverse } from '../tuple/invert.js';
 
 /** 32-bit words of protocol-private state per entry that keeps any (TCP uses them all). */
 export const PROTO_WORDS = 16;
@@ -71,14 +72,17 @@ const LIVE_MASK = 3 << LIVE_SHIFT;
 const PW_SHIFT = 8;
 
 /*
- * Hash slots: (idx << 1 | dir) + 1 in the low SLOT_BITS bits, 0 = empty, and
- * the top bits of the tuple's hash above them as a tag, so a probe rarely has
- * to read a record that is not the one it looks for.
+ * Hash slots: idx + 1 in the low SLOT_BITS bits, 0 = empty, and the top bits of
+ * the entry's hashConn() above them as a tag, so a probe rarely has to read a
+ * record that is not the one it looks for.
  */
-const SLOT_BITS = 25;
+const SLOT_BITS = 24;
 const SLOT_VALUE = (1 << SLOT_BITS) - 1;
 /** Entries addressable by a slot value (and protocol-word slots by R_MISC's 24 bits). */
-export const MAX_ENTRIES = (1 << (SLOT_BITS - 1)) - 1;
+export const MAX_ENTRIES = SLOT_VALUE;
+
+/** The key of conntrack ids (connId) unless a table is given another. */
+export const DEFAULT_ID_SEED = 0x5eed1234;
 
 export class ConnTable {
   capacity = 0;
@@ -102,25 +106,21 @@ export class ConnTable {
    * records), as the kernel keeps them in its acct and timestamp extensions.
    */
   private counters: Float64Array<ArrayBuffer> | null = null;
-  /** The conntrack id (ctnetlink CTA_ID). */
-  id = new Uint32Array(0);
-  /** Creation order, so listings come out in a stable order. */
+  /** Creation order, so listings come out in a stable order; the conntrack id is derived from it (idOf). */
   seq = new Uint32Array(0);
-  /** ct->mark. */
-  private marks = new Uint32Array(0);
-  /** Hash of each entry's original and reply tuple (kept for rehashing and deletion). */
-  private thash = new Uint32Array(0);
+  /** ct->mark, kept once some entry has a mark other than 0. */
+  private marks: Uint32Array<ArrayBuffer> | null = null;
 
   /** Free entries are chained through heapPos (a free entry is in no heap). */
   private freeHead = -1;
   private highWater = 0;
   private nextSeq = 0;
-  private nextId: number;
+  private readonly idSeed: number;
 
   private slots = new Int32Array(0);
   private slotMask = 0;
   private readonly seed: number;
-  /** Where the reply tuple is written to hash it. */
+  /** Where the reply tuple is written to hash it for the kernel chains. */
   private readonly scratch = new Uint32Array(TUPLE_WORDS);
   private readonly pair = new Uint32Array(2 * TUPLE_WORDS);
 
@@ -142,11 +142,11 @@ export class ConnTable {
 
   /**
    * `seed` keys the tuple hash (pass a random one against collision flooding);
-   * `idSeed` starts the conntrack id sequence, which stays deterministic.
+   * `idSeed` keys the conntrack ids, which stay deterministic.
    */
-  constructor(initialCapacity = 1024, seed = 0x5eed1234, idSeed = 0x5eed1234) {
+  constructor(initialCapacity = 1024, seed = 0x5eed1234, idSeed = DEFAULT_ID_SEED) {
     this.seed = seed >>> 0;
-    this.nextId = idSeed;
+    this.idSeed = idSeed >>> 0;
     this.grow(Math.max(16, initialCapacity));
     this.hsize = BUCKET_ROUND;
   }
@@ -222,11 +222,20 @@ export class ConnTable {
     this.rec[m] = (this.rec[m]! & ~STATE_MASK) | (state & STATE_MASK); // (states are below 64; the word holds more)
   }
 
+  /** The conntrack id (ctnetlink CTA_ID) of an entry. */
+  idOf(idx: number): number {
+    return connId(this.seq[idx]!, this.idSeed);
+  }
+
   markOf(idx: number): number {
-    return this.marks[idx]!;
+    return this.marks === null ? 0 : this.marks[idx]!;
   }
 
   setMark(idx: number, mark: number): void {
+    if (this.marks === null) {
+      if (mark === 0) return;
+      this.marks = new Uint32Array(this.capacity);
+    }
     this.marks[idx] = mark;
   }
 
@@ -333,9 +342,10 @@ export class ConnTable {
     return this.bucketOfHash(hashTuple(t, base, this.seed));
   }
 
-  /** The kernel bucket of an entry's tuple of direction `dir` (the entry hashed: confirmed, or asked for by longestChainFor). */
+  /** The kernel bucket of an entry's tuple of direction `dir`. */
   entryBucket(idx: number, dir: number): number {
-    return this.bucketOfHash(this.thash[idx * 2 + dir]!);
+    this.tupleOf(idx, dir, this.scratch, 0);
+    return this.bucketOf(this.scratch, 0);
   }
 
   /** Number of tuplehash nodes chained in a kernel bucket (chains built). */
@@ -346,7 +356,6 @@ export class ConnTable {
   /** The longer of the two chains an unconfirmed entry's tuples would join. */
   longestChainFor(idx: number): number {
     this.ensureChains();
-    this.hashEntry(idx);
     const l0 = this.chainLen[this.entryBucket(idx, 0)]!;
     const l1 = this.chainLen[this.entryBucket(idx, 1)]!;
     return l0 > l1 ? l0 : l1;
@@ -367,7 +376,7 @@ export class ConnTable {
       // Tuples are written by the caller; everything else starts at zero.
       const rec = this.rec;
       for (let i = idx * RECORD_WORDS + R_STATUS, end = (idx + 1) * RECORD_WORDS; i < end; i++) rec[i] = 0;
-      this.marks[idx] = 0;
+      if (this.marks !== null) this.marks[idx] = 0;
       if (this.counters !== null) this.counters.fill(0, idx * ACCT_WORDS, (idx + 1) * ACCT_WORDS);
     } else {
       // Growing 4× at a time: fresh typed arrays are zero pages the OS maps on first touch.
@@ -377,9 +386,6 @@ export class ConnTable {
     }
     this.rec[idx * RECORD_WORDS + R_MISC] = LIVE_ALLOCATED;
     this.seq[idx] = this.nextSeq++;
-    // Ids look random in the kernel; a stepped sequence keeps replays deterministic.
-    this.nextId = (Math.imul(this.nextId, 1103515245) + 12345) >>> 0;
-    this.id[idx] = this.nextId;
     return idx;
   }
 
@@ -405,17 +411,12 @@ export class ConnTable {
     return (this.rec[idx * RECORD_WORDS + R_MISC]! & LIVE_MASK) === LIVE_CONFIRMED;
   }
 
-  /** Inserts both tuples and the deadline (__nf_conntrack_hash_insert + confirmation). */
+  /** Inserts the entry and its deadline (__nf_conntrack_hash_insert + confirmation). */
   confirm(idx: number): void {
-    // Two slots per entry, at most 5/8 of the slots in use: probes stay short
-    // (about 4 slots for a miss), and the tags keep them from reading records.
-    if ((this.count + 1) * 16 > this.slots.length * 5) this.rehash(this.slots.length * 2);
-    this.hashEntry(idx);
-    // Reply first: when both tuples are equal (a host talking to itself on one
-    // port) the kernel's lookup meets the reply node first (it was added last, at
-    // the chain's head); linear probing finds the first inserted.
-    this.insertSlot((idx << 1) | 1);
-    this.insertSlot(idx << 1);
+    // At most 5/8 of the slots in use: probes stay short (about 2.5 slots for a
+    // miss), and the tags keep them from reading records.
+    if ((this.count + 1) * 8 > this.slots.length * 5) this.rehash(this.slots.length * 2);
+    this.insertSlot(idx);
     // __nf_conntrack_hash_insert(): original first, then reply, each at its chain's head.
     if (this.chainsOn) {
       this.chainAdd(idx << 1);
@@ -429,8 +430,7 @@ export class ConnTable {
 
   /** Removes a confirmed entry from the hash and the timers and frees it. */
   remove(idx: number): void {
-    this.removeSlot(idx << 1);
-    this.removeSlot((idx << 1) | 1);
+    this.removeSlot(idx);
     if (this.chainsOn) {
       this.chainDel((idx << 1) | 0);
       this.chainDel((idx << 1) | 1);
@@ -445,7 +445,7 @@ export class ConnTable {
    * Returns (idx << 1 | dir), or -1.
    */
   lookup(t: Uint32Array, base: number): number {
-    const h = hashTuple(t, base, this.seed);
+    const h = hashConn(t, base, this.seed);
     const tag = h >>> SLOT_BITS;
     const mask = this.slotMask;
     const slots = this.slots;
@@ -455,10 +455,14 @@ export class ConnTable {
       const v = slots[i]!;
       if (v === 0) return -1;
       if (v >>> SLOT_BITS !== tag) continue;
-      const node = (v & SLOT_VALUE) - 1;
-      const b = (node >> 1) * RECORD_WORDS;
-      // A reply node matches the inverse of the stored original (its source is the original's destination).
-      if (node & 1 ? rec[b + 4] === w0 && tupleEqualsInverse(rec, b, t, base) : rec[b] === w0 && tupleEquals(rec, b, t, base)) return node;
+      const idx = (v & SLOT_VALUE) - 1;
+      const b = idx * RECORD_WORDS;
+      // The reply is the inverse of the stored original (its source is the
+      // original's destination). It is tried first: when both tuples are equal (a
+      // host talking to itself on one port) the kernel's lookup meets the reply
+      // node first, added last at its chain's head.
+      if (rec[b + 4] === w0 && tupleEqualsInverse(rec, b, t, base)) return (idx << 1) | 1;
+      if (rec[b] === w0 && tupleEquals(rec, b, t, base)) return idx << 1;
     }
   }
 
@@ -541,8 +545,8 @@ export class ConnTable {
       const pair = this.pairOf(i);
       // Equal tuples both ways (a host talking to itself on one port) find the first one.
       const same = tupleEquals(pair, 0, pair, TUPLE_WORDS);
+      if (hashConn(pair, 0, this.seed) !== hashConn(pair, TUPLE_WORDS, this.seed)) return `entry ${i}: its tuples hash apart`;
       for (let dir = 0; dir < 2; dir++) {
-        if (this.thash[i * 2 + dir] !== hashTuple(pair, dir * TUPLE_WORDS, this.seed)) return `entry ${i} dir ${dir}: stored hash is stale`;
         const e = this.lookup(pair, dir * TUPLE_WORDS);
         if (e !== ((i << 1) | dir) && !(same && e >> 1 === i)) return `entry ${i} dir ${dir}: lookup gives ${e}`;
       }
@@ -559,9 +563,9 @@ export class ConnTable {
       const v = this.slots[i]!;
       if (v === 0) continue;
       slots++;
-      if (v >>> SLOT_BITS !== this.thash[(v & SLOT_VALUE) - 1]! >>> SLOT_BITS) return `slot ${i}: tag does not match its tuple's hash`;
+      if (v >>> SLOT_BITS !== this.slotHash((v & SLOT_VALUE) - 1) >>> SLOT_BITS) return `slot ${i}: tag does not match its entry's hash`;
     }
-    if (slots !== 2 * this.count) return `${slots} hash slots for ${this.count} entries`;
+    if (slots !== this.count) return `${slots} hash slots for ${this.count} entries`;
     if (this.chainsOn) {
       let nodes = 0;
       for (let b = 0; b < this.hsize; b++) {
@@ -591,11 +595,9 @@ export class ConnTable {
     return Math.floor((h * this.hsize) / 4294967296);
   }
 
-  /** Stores the hashes of an entry's original and reply tuple. */
-  private hashEntry(idx: number): void {
-    this.thash[idx * 2] = hashTuple(this.rec, idx * RECORD_WORDS, this.seed);
-    this.tupleOf(idx, 1, this.scratch, 0);
-    this.thash[idx * 2 + 1] = hashTuple(this.scratch, 0, this.seed);
+  /** The entry's hash in the slots (computed from its record: not stored, to keep entries small). */
+  private slotHash(idx: number): number {
+    return hashConn(this.rec, idx * RECORD_WORDS, this.seed);
   }
 
   /** Adds a tuplehash node (idx << 1 | dir, hashed) at the head of its kernel chain. */
@@ -620,21 +622,20 @@ export class ConnTable {
     this.chainLen[b] = this.chainLen[b]! - 1;
   }
 
-  /** Puts a tuplehash node (idx << 1 | dir, its hash in thash) into the open-addressing slots. */
-  private insertSlot(node: number): void {
-    const h = this.thash[node]!;
+  /** Puts an entry into the open-addressing slots. */
+  private insertSlot(idx: number): void {
+    const h = this.slotHash(idx);
     const mask = this.slotMask;
     let i = h & mask;
     while (this.slots[i] !== 0) i = (i + 1) & mask;
-    this.slots[i] = ((h >>> SLOT_BITS) << SLOT_BITS) | (node + 1);
+    this.slots[i] = ((h >>> SLOT_BITS) << SLOT_BITS) | (idx + 1);
   }
 
-  private removeSlot(node: number): void {
+  private removeSlot(idx: number): void {
     const mask = this.slotMask;
     const slots = this.slots;
-    const thash = this.thash;
-    let i = thash[node]! & mask;
-    while ((slots[i]! & SLOT_VALUE) !== node + 1) {
+    let i = this.slotHash(idx) & mask;
+    while ((slots[i]! & SLOT_VALUE) !== idx + 1) {
       if (slots[i] === 0) return;
       i = (i + 1) & mask;
     }
@@ -644,7 +645,7 @@ export class ConnTable {
       j = (j + 1) & mask;
       const v = slots[j]!;
       if (v === 0) break;
-      const home = thash[(v & SLOT_VALUE) - 1]! & mask;
+      const home = this.slotHash((v & SLOT_VALUE) - 1) & mask;
       const dist = (j - home) & mask;
       const gap = (j - i) & mask;
       if (dist >= gap) {
@@ -658,14 +659,8 @@ export class ConnTable {
   private rehash(size: number): void {
     this.slots = new Int32Array(size);
     this.slotMask = size - 1;
-    // Entry by entry (the stored hashes are read in order, not at random), reply
-    // first as in confirm(). Only equal tuples depend on the order, and those
-    // belong to one entry.
-    for (let i = 0; i < this.highWater; i++) {
-      if (!this.isConfirmed(i)) continue;
-      this.insertSlot((i << 1) | 1);
-      this.insertSlot(i << 1);
-    }
+    // Entry by entry: the records are read in order, not at random.
+    for (let i = 0; i < this.highWater; i++) if (this.isConfirmed(i)) this.insertSlot(i);
   }
 
   private grow(capacity: number): void {
@@ -677,10 +672,8 @@ export class ConnTable {
     this.rec = copy(this.rec, new Uint32Array(capacity * RECORD_WORDS), RECORD_WORDS);
     this.recF = new Float64Array(this.rec.buffer);
     if (this.counters !== null) this.counters = copy(this.counters, new Float64Array(capacity * ACCT_WORDS), ACCT_WORDS);
-    this.marks = copy(this.marks, new Uint32Array(capacity));
-    this.id = copy(this.id, new Uint32Array(capacity));
+    if (this.marks !== null) this.marks = copy(this.marks, new Uint32Array(capacity));
     this.seq = copy(this.seq, new Uint32Array(capacity));
-    this.thash = copy(this.thash, new Uint32Array(capacity * 2), 2);
     this.heapPos = copy(this.heapPos, new Int32Array(capacity));
     if (this.chainsOn) {
       this.chainNext = copy(this.chainNext, new Int32Array(capacity * 2), 2);
@@ -773,4 +766,16 @@ export class ConnTable {
     keys[p] = k;
     this.heapPos[idx] = p;
   }
+}
+
+/**
+ * The conntrack id of the entry created `seq`-th: a bijective mix (fmix32) of
+ * the creation number under `idSeed`, so ids look random like the kernel's,
+ * never repeat, and a replay gives the same ones.
+ */
+export function connId(seq: number, idSeed: number): number {
+  let h = (seq + idSeed) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

@@ -51,3 +51,48 @@ export function tupleEqualsInverse(orig: Uint32Array, oBase: number, t: Uint32Ar
   const meta = orig[oBase + T_META]!;
   return t[base + T_META] === meta && t[base + T_PORTS] === invertL4Word(meta, orig[oBase + T_PORTS]!);
 }
+
+/** One round of the endpoint and connection hashes (multiply-xorshift, as hashTuple). */
+function mix(h: number, w: number): number {
+  h = Math.imul(h ^ w, 0x9e3779b1);
+  return h ^ (h >>> 15);
+}
+
+/**
+ * Seeded hash of a connection: the same for a tuple and its inverse, so one
+ * hash slot finds an entry from either direction. Each endpoint (address and
+ * its port or GRE key) is hashed alone under the seed and the two are combined
+ * in sorted order: the direction drops out, and without the seed an attacker
+ * still cannot make tuples collide. An ICMP query and its reply hash the lower
+ * of the two types. (The kernel hashes each direction apart and keeps two
+ * nodes; the kernel's own buckets are modelled beside this, with hashTuple.)
+ */
+export function hashConn(t: Uint32Array, base: number, seed: number): number {
+  const meta = t[base + T_META]!;
+  const proto = meta & 0xff;
+  let l4 = t[base + T_PORTS]!;
+  let portA = 0;
+  let portB = 0;
+  if (hasPorts(proto) || proto === IPPROTO_GRE) {
+    portA = l4 >>> 16;
+    portB = l4 & 0xffff;
+    l4 = 0;
+  } else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+    const inv = invertL4Word(meta, l4);
+    if (inv >= 0 && inv < l4) l4 = inv;
+  }
+  let a = mix(seed, t[base]!);
+  let b = mix(seed, t[base + 4]!);
+  if (((meta >>> 8) & 0xff) === AF_INET6) {
+    for (let i = 1; i < 4; i++) {
+      a = mix(a, t[base + i]!);
+      b = mix(b, t[base + 4 + i]!);
+    }
+  }
+  a = mix(a, portA) >>> 0;
+  b = mix(b, portB) >>> 0;
+  let h = mix(mix(mix(seed ^ meta, a < b ? a : b), a < b ? b : a), l4);
+  h = Math.imul(h ^ (h >>> 13), 0x85ebca6b);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -233,7 +233,7 @@ class Harness {
     if ((name === 'invalid' || name === 'skipped' || name === 'untracked') && r.dir !== -1) this.fail(`${name} packet with a direction (${r.dir})`);
     if ((name === 'invalid' || name === 'skipped' || name === 'untracked') && r.conn !== -1) this.fail(`${name} packet with an entry (${r.conn})`);
     if (r.conn >= 0 && !ct.engine.table.isConfirmed(r.conn)) this.fail(`result points at slot ${r.conn}, which is not a confirmed entry`);
-    if (r.conn >= 0 && ct.engine.table.id[r.conn] !== r.connId) this.fail(`result id ${r.connId} != entry id ${ct.engine.table.id[r.conn]}`);
+    if (r.conn >= 0 && ct.engine.table.idOf(r.conn) !== r.connId) this.fail(`result id ${r.connId} != entry id ${ct.engine.table.idOf(r.conn)}`);
     let reasons: string[] = [];
     try {
       reasons = r.reasons();

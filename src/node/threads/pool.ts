@@ -23,7 +23,7 @@
  */
 /// <reference lib="es2024.sharedmemory" />
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { ConnTable } from '../../table/conn-table.js';
+import { DEFAULT_ID_SEED, connId } from '../../table/conn-table.js';
 import { CaptureReader } from '../../io/capture-reader.js';
 import { CaptureError } from '../../io/errors.js';
 import { createFrame, type CaptureFrame } from '../../io/frame.js';
@@ -351,9 +351,6 @@ class Merger {
   /** Global creation number of each worker's entries, by the worker's creation number. */
   private readonly global: number[][];
   private created = 0;
-  /** Conntrack id of each global creation number, from a scratch table (the tracker's own sequence). */
-  private readonly ids: number[] = [];
-  private readonly idTable = new ConnTable(16);
   private readonly pending: number[];
   private pendingTotal = 0;
 
@@ -370,12 +367,7 @@ class Merger {
   }
 
   private idOf(g: number): number {
-    while (this.ids.length <= g) {
-      const idx = this.idTable.alloc();
-      this.ids.push(this.idTable.id[idx]!);
-      this.idTable.free(idx);
-    }
-    return this.ids[g]!;
+    return connId(g, DEFAULT_ID_SEED); // (the tracker's ids: its table's default key)
   }
 
   /** One batch from every worker: limits checked, entries renumbered, records printed. Returns a fallback or null. */

@@ -4,8 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnTable } from '../../../src/table/conn-table.js';
+import { ConnTable, DEFAULT_ID_SEED, connId } from '../../../src/table/conn-table.js';
 import { TUPLE_WORDS, hashTuple } from '../../../src/tuple/tuple.js';
+import { hashConn } from '../../../src/tuple/invert.js';
 
 /** A deterministic xorshift generator. */
 function rng(seed: number): () => number {
@@ -89,9 +90,10 @@ test('hash seed changes bucket placement but not results; ids do not depend on i
     insert(a, k, 1);
     insert(b, k, 1);
   }
-  assert.deepEqual(Array.from(a.id.subarray(0, 100)), Array.from(b.id.subarray(0, 100)));
+  for (let i = 0; i < 100; i++) assert.equal(a.idOf(i), b.idOf(i));
   const p = probe(42, 1);
   assert.notEqual(hashTuple(p, 0, 1), hashTuple(p, 0, 0xdeadbeef));
+  assert.notEqual(hashConn(p, 0, 1), hashConn(p, 0, 0xdeadbeef));
   assert.equal(a.lookup(p, 0), b.lookup(p, 0));
 });
 
@@ -221,5 +223,37 @@ test('a deadline moved earlier than the timer key re-sorts the heap; a later one
   assert.equal(t.earliest(), a);
   t.setDeadline(b, 200); // earlier than its key
   assert.equal(t.earliest(), b);
+  assert.equal(t.verify(0), null);
+});
+
+test('conntrack ids: derived from the creation number, all distinct, the same on every run', () => {
+  const seen = new Set<number>();
+  for (let seq = 0; seq < 200_000; seq++) seen.add(connId(seq, DEFAULT_ID_SEED));
+  assert.equal(seen.size, 200_000);
+  const t = new ConnTable(16, 99);
+  const a = insert(t, 1, 10);
+  const b = insert(t, 2, 10);
+  assert.equal(t.idOf(a), connId(0, DEFAULT_ID_SEED));
+  assert.equal(t.idOf(b), connId(1, DEFAULT_ID_SEED));
+  // A slot used again gets the next creation number, so a new id.
+  t.remove(a);
+  const c = insert(t, 3, 10);
+  assert.equal(c, a);
+  assert.equal(t.idOf(c), connId(2, DEFAULT_ID_SEED));
+});
+
+test('marks: 0 until set, kept through growth, cleared when a slot is reused', () => {
+  const t = new ConnTable(16, 5);
+  const a = insert(t, 1, 10);
+  assert.equal(t.markOf(a), 0);
+  t.setMark(a, 0); // a zero mark keeps nothing
+  t.setMark(a, 0x2a);
+  for (let k = 2; k < 200; k++) insert(t, k, 10); // grows the table
+  assert.ok(t.capacity > 16);
+  assert.equal(t.markOf(a), 0x2a);
+  t.remove(a);
+  const b = insert(t, 500, 10);
+  assert.equal(b, a);
+  assert.equal(t.markOf(b), 0);
   assert.equal(t.verify(0), null);
 });

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TUPLE_WORDS } from '../../../src/tuple/tuple.js';
-import { invertTuple, tupleEqualsInverse } from '../../../src/tuple/invert.js';
+import { hashConn, invertTuple, tupleEqualsInverse } from '../../../src/tuple/invert.js';
 
 const V4 = 2 << 8;
 const V6 = 10 << 8;
@@ -48,8 +48,33 @@ for (const c of cases) {
     const back = new Uint32Array(TUPLE_WORDS);
     assert.ok(invertTuple(back, 0, out, 0));
     assert.deepEqual(Array.from(back), Array.from(c.orig));
+    // One hash slot serves both directions: the connection hash ignores the direction.
+    for (const seed of [0, 1, 0x5eed1234, 0xffffffff]) assert.equal(hashConn(out, 0, seed), hashConn(c.orig, 0, seed), `seed ${seed}`);
   });
 }
+
+test('connection hash: any changed word or endpoint pairing changes it', () => {
+  const seed = 0x5eed1234;
+  for (const c of cases) {
+    const h = hashConn(c.orig, 0, seed);
+    for (let w = 0; w < TUPLE_WORDS; w++) {
+      // IPv4 tuples keep words 1-3 of each address at zero; they are not hashed.
+      if ((c.orig[9]! & 0xff00) === V4 && (w % 4 !== 0) && w < 8) continue;
+      const t = c.orig.slice();
+      t[w] = (t[w]! ^ 0x10000) >>> 0;
+      assert.notEqual(hashConn(t, 0, seed), h, `${c.name}: word ${w}`);
+    }
+  }
+  // Same addresses and ports, paired the other way (A:1 -> B:2 against A:2 -> B:1): not the same connection.
+  assert.notEqual(hashConn(tuple(A, B, (1 << 16) | 2, V4 | 6), 0, seed), hashConn(tuple(A, B, (2 << 16) | 1, V4 | 6), 0, seed));
+});
+
+test('connection hash spreads similar tuples evenly', () => {
+  // 65536 UDP flows from one subnet to one server: every 1/64 of the hash space gets its share.
+  const counts = new Array<number>(64).fill(0);
+  for (let i = 0; i < 65536; i++) counts[hashConn(tuple([0x0a000000 + (i >>> 4), 0, 0, 0], B, ((1024 + (i & 15)) << 16) | 53, V4 | 17), 0, 7) >>> 26]!++;
+  for (const n of counts) assert.ok(n > 800 && n < 1250, `bucket holds ${n} of an expected 1024`);
+});
 
 test('inverse comparison notices any differing word', () => {
   const orig = tuple(A, B, (40000 << 16) | 80, V4 | 6);
