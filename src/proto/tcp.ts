@@ -4,10 +4,12 @@
  * and tcp_in_window() (Guido van Rooij's "Real Stateful TCP Packet Filtering in
  * IP Filter", with RFC 793's rule that a segment need only intersect the window).
  *
- * Per-entry state lives in the table's protocol words (struct ip_ct_tcp):
- *   seen[d] at d*5: td_end, td_maxend, td_maxwin, td_maxack, td_scale | flags << 8
- *   10 last_seq, 11 last_ack, 12 last_end, 13 last_win,
- *   14 last_index | last_dir << 8 | last_wscale << 16 | last_flags << 24, 15 retrans
+ * Per-entry state lives in 14 of the table's protocol words (struct ip_ct_tcp),
+ * packed to keep a tracked connection within its memory budget:
+ *   seen[d] at d*4: td_end, td_maxend, td_maxwin, td_maxack
+ *   8 both directions' td_scale | flags << 8, direction d's at bit d*16 (scaleOf(), flagsOf())
+ *   9 last_seq, 10 last_ack, 11 last_end, 12 last_win | retrans << 16,
+ *   13 last_index | last_dir << 8 | last_wscale << 16 | last_flags << 24
  */
 import {
   IP_CT_DIR_ORIGINAL, IP_CT_DIR_REPLY, IPS_ASSURED, IPS_FIXED_TIMEOUT, IPS_SEEN_REPLY, IPCT_ASSURED,
@@ -44,17 +46,47 @@ const TCP_MAX_WSCALE = 14;
 /** MAXACKWINDOW's floor: the lower bound for a valid ACK reaches at least this far back. */
 const MAXACKWINCONST = 66000;
 
+/** Words per direction (seen[d] starts at d * TD_WORDS). */
+const TD_WORDS = 4;
 const TD_END = 0;
 const TD_MAXEND = 1;
 const TD_MAXWIN = 2;
 const TD_MAXACK = 3;
-const TD_SCALE_FLAGS = 4;
-const LAST_SEQ = 10;
-const LAST_ACK = 11;
-const LAST_END = 12;
-const LAST_WIN = 13;
-const LAST_MISC = 14;
-const RETRANS = 15;
+const SCALE_FLAGS = 8;
+const LAST_SEQ = 9;
+const LAST_ACK = 10;
+const LAST_END = 11;
+const LAST_WIN_RETRANS = 12;
+const LAST_MISC = 13;
+
+/** seen[dir].td_scale. */
+function scaleOf(pw: Uint32Array, b: number, dir: number): number {
+  return (pw[b + SCALE_FLAGS]! >>> (dir * 16)) & 0xff;
+}
+/** seen[dir].flags. */
+function flagsOf(pw: Uint32Array, b: number, dir: number): number {
+  return (pw[b + SCALE_FLAGS]! >>> (dir * 16 + 8)) & 0xff;
+}
+/** Sets seen[dir]'s td_scale and flags from td_scale | flags << 8 (tcpOptions()' form). */
+function setScaleFlags(pw: Uint32Array, b: number, dir: number, sf: number): void {
+  const sh = dir * 16;
+  pw[b + SCALE_FLAGS] = ((pw[b + SCALE_FLAGS]! & ~(0xffff << sh)) | (sf << sh)) >>> 0;
+}
+function orFlags(pw: Uint32Array, b: number, dir: number, f: number): void {
+  pw[b + SCALE_FLAGS] = (pw[b + SCALE_FLAGS]! | (f << (dir * 16 + 8))) >>> 0;
+}
+function clearFlags(pw: Uint32Array, b: number, dir: number, f: number): void {
+  pw[b + SCALE_FLAGS] = (pw[b + SCALE_FLAGS]! & ~(f << (dir * 16 + 8))) >>> 0;
+}
+function lastWin(pw: Uint32Array, b: number): number {
+  return pw[b + LAST_WIN_RETRANS]! & 0xffff;
+}
+function setLastWin(pw: Uint32Array, b: number, win: number): void {
+  pw[b + LAST_WIN_RETRANS] = (pw[b + LAST_WIN_RETRANS]! & 0xff0000) | win;
+}
+function retrans(pw: Uint32Array, b: number): number {
+  return pw[b + LAST_WIN_RETRANS]! >>> 16;
+}
 
 /** s32 comparisons of sequence numbers (before()/after() of include/net/tcp.h). */
 function before(a: number, b: number): boolean {
@@ -199,7 +231,7 @@ function tcpNew(ctx: TrackerContext, idx: number): boolean {
     pw[b + TD_MAXWIN] = seg.win === 0 ? 1 : seg.win;
     pw[b + TD_MAXEND] = seg.end;
     const o = tcpOptions(ctx.meta.buf, ctx.meta.l4Off, seg.doff, 0);
-    if (o >= 0) pw[b + TD_SCALE_FLAGS] = o;
+    if (o >= 0) setScaleFlags(pw, b, IP_CT_DIR_ORIGINAL, o);
   } else if (ctx.sysctl.nf_conntrack_tcp_loose === 0) {
     return false; // no mid-stream pickup
   } else {
@@ -209,8 +241,8 @@ function tcpNew(ctx: TrackerContext, idx: number): boolean {
     const maxwin = seg.win === 0 ? 1 : seg.win;
     pw[b + TD_MAXWIN] = maxwin;
     pw[b + TD_MAXEND] = (seg.end + maxwin) >>> 0;
-    pw[b + TD_SCALE_FLAGS] = (IP_CT_TCP_FLAG_SACK_PERM | IP_CT_TCP_FLAG_BE_LIBERAL) << 8;
-    pw[b + 5 + TD_SCALE_FLAGS] = (IP_CT_TCP_FLAG_SACK_PERM | IP_CT_TCP_FLAG_BE_LIBERAL) << 8;
+    setScaleFlags(pw, b, IP_CT_DIR_ORIGINAL, (IP_CT_TCP_FLAG_SACK_PERM | IP_CT_TCP_FLAG_BE_LIBERAL) << 8);
+    setScaleFlags(pw, b, IP_CT_DIR_REPLY, (IP_CT_TCP_FLAG_SACK_PERM | IP_CT_TCP_FLAG_BE_LIBERAL) << 8);
   }
   pw[b + LAST_MISC] = TCP_NONE_SET;
   return true;
@@ -239,30 +271,33 @@ const CHECK_IV = 3;
  * Records the numbers behind a window-check message (PacketResult.windowDetail):
  * the packet, which bound, by how much, and both directions' window data.
  */
-function noteWindow(ctx: TrackerContext, pw: Uint32Array, sb: number, rb: number, seq: number, ack: number, sack: number,
+function noteWindow(ctx: TrackerContext, pw: Uint32Array, b: number, dir: number, seq: number, ack: number, sack: number,
   end: number, check: number, bound: number, by: number): void {
+  const sb = b + dir * TD_WORDS;
+  const rb = b + (1 - dir) * TD_WORDS;
   const r = ctx.result;
   const d = r.detail;
   d[0] = seq; d[1] = ack; d[2] = sack; d[3] = seg.win; d[4] = end;
   d[5] = check; d[6] = bound >>> 0; d[7] = by >>> 0;
-  d[8] = pw[sb + TD_END]!; d[9] = pw[sb + TD_MAXEND]!; d[10] = pw[sb + TD_MAXWIN]!; d[11] = pw[sb + TD_SCALE_FLAGS]! & 0xff;
-  d[12] = pw[rb + TD_END]!; d[13] = pw[rb + TD_MAXEND]!; d[14] = pw[rb + TD_MAXWIN]!; d[15] = pw[rb + TD_SCALE_FLAGS]! & 0xff;
+  d[8] = pw[sb + TD_END]!; d[9] = pw[sb + TD_MAXEND]!; d[10] = pw[sb + TD_MAXWIN]!; d[11] = scaleOf(pw, b, dir);
+  d[12] = pw[rb + TD_END]!; d[13] = pw[rb + TD_MAXEND]!; d[14] = pw[rb + TD_MAXWIN]!; d[15] = scaleOf(pw, b, 1 - dir);
   r.hasDetail = true;
 }
 
 /** tcp_init_sender(): a SYN (or SYN/ACK) (re)starts this direction's window data. */
-function initSender(pw: Uint32Array, sb: number, rb: number, dir: number, buf: Uint8Array, l4: number): void {
+function initSender(pw: Uint32Array, b: number, dir: number, buf: Uint8Array, l4: number): void {
+  const sb = b + dir * TD_WORDS;
   pw[sb + TD_END] = seg.end;
   pw[sb + TD_MAXEND] = seg.end;
   pw[sb + TD_MAXWIN] = seg.win === 0 ? 1 : seg.win;
-  const o = tcpOptions(buf, l4, seg.doff, pw[sb + TD_SCALE_FLAGS]! >>> 8);
-  if (o >= 0) pw[sb + TD_SCALE_FLAGS] = o;
+  const o = tcpOptions(buf, l4, seg.doff, flagsOf(pw, b, dir));
+  if (o >= 0) setScaleFlags(pw, b, dir, o);
   // RFC 1323: scaling is on only if both sides offered it.
-  const sf = pw[sb + TD_SCALE_FLAGS]! >>> 8;
-  const rf = pw[rb + TD_SCALE_FLAGS]! >>> 8;
+  const sf = flagsOf(pw, b, dir);
+  const rf = flagsOf(pw, b, 1 - dir);
   if (dir === IP_CT_DIR_REPLY && !(sf & IP_CT_TCP_FLAG_WINDOW_SCALE && rf & IP_CT_TCP_FLAG_WINDOW_SCALE)) {
-    pw[sb + TD_SCALE_FLAGS] = sf << 8;
-    pw[rb + TD_SCALE_FLAGS] = rf << 8;
+    setScaleFlags(pw, b, dir, sf << 8);
+    setScaleFlags(pw, b, 1 - dir, rf << 8);
   }
 }
 
@@ -276,8 +311,8 @@ function initSender(pw: Uint32Array, sb: number, rb: number, dir: number, buf: U
 function tcpInWindow(ctx: TrackerContext, idx: number, dir: number, index: number, state: number): number {
   const pw = ctx.table.pw;
   const b = ctx.table.pwBase(idx);
-  const sb = b + dir * 5;
-  const rb = b + (1 - dir) * 5;
+  const sb = b + dir * TD_WORDS;
+  const rb = b + (1 - dir) * TD_WORDS;
   const m = ctx.meta;
   let seq = seg.seq;
   let ack = seg.ack;
@@ -287,16 +322,16 @@ function tcpInWindow(ctx: TrackerContext, idx: number, dir: number, index: numbe
   const hasAck = (seg.flags & TCPHDR_ACK) !== 0;
   const isSyn = (seg.flags & TCPHDR_SYN) !== 0;
 
-  if ((pw[rb + TD_SCALE_FLAGS]! >>> 8) & IP_CT_TCP_FLAG_SACK_PERM) sack = tcpSack(m.buf, m.dv, m.l4Off, seg.doff, sack);
+  if (flagsOf(pw, b, 1 - dir) & IP_CT_TCP_FLAG_SACK_PERM) sack = tcpSack(m.buf, m.dv, m.l4Off, seg.doff, sack);
 
   if (pw[sb + TD_MAXWIN] === 0) {
     if (isSyn) {
-      initSender(pw, sb, rb, dir, m.buf, m.l4Off);
+      initSender(pw, b, dir, m.buf, m.l4Off);
       if (!hasAck) return NFCT_TCP_ACCEPT; // simultaneous open
     } else {
       // Mid-connection: the history is lost, learn from this packet.
       pw[sb + TD_END] = end;
-      const swin = (win << (pw[sb + TD_SCALE_FLAGS]! & 0xff)) >>> 0;
+      const swin = (win << scaleOf(pw, b, dir)) >>> 0;
       const maxwin = swin === 0 ? 1 : swin;
       pw[sb + TD_MAXWIN] = maxwin;
       pw[sb + TD_MAXEND] = (end + maxwin) >>> 0;
@@ -312,7 +347,7 @@ function tcpInWindow(ctx: TrackerContext, idx: number, dir: number, index: numbe
   } else if (isSyn && after(end, pw[sb + TD_END]!) &&
              (state === TCP_CONNTRACK_SYN_SENT || state === TCP_CONNTRACK_SYN_RECV)) {
     // RFC 793: a restarted endpoint may reuse the tuple with higher sequence numbers.
-    initSender(pw, sb, rb, dir, m.buf, m.l4Off);
+    initSender(pw, b, dir, m.buf, m.l4Off);
     if (dir === IP_CT_DIR_REPLY && !hasAck) return NFCT_TCP_ACCEPT;
   }
 
@@ -326,7 +361,7 @@ function tcpInWindow(ctx: TrackerContext, idx: number, dir: number, index: numbe
     seq = end = pw[sb + TD_END]!; // a RST answering a SYN
   }
 
-  const senderFlags = pw[sb + TD_SCALE_FLAGS]! >>> 8;
+  const senderFlags = flagsOf(pw, b, dir);
   const maxackwin = Math.max(pw[sb + TD_MAXWIN]!, MAXACKWINCONST);
   const rEnd = pw[rb + TD_END]!;
   const rMaxwin = pw[rb + TD_MAXWIN]!;
@@ -338,42 +373,42 @@ function tcpInWindow(ctx: TrackerContext, idx: number, dir: number, index: numbe
     if (inRecvWin && ackOk && overshot <= rMaxwin && before(sack, (rEnd + 1) >>> 0)) {
       // Some stacks send a little more than the window allows. Let conntrack
       // learn the new end so the peer's ACK for it is not "over upper bound".
-      noteWindow(ctx, pw, sb, rb, seq, ack, sack, end, CHECK_I, pw[sb + TD_MAXEND]! + 1, overshot);
+      noteWindow(ctx, pw, b, dir, seq, ack, sack, end, CHECK_I, pw[sb + TD_MAXEND]! + 1, overshot);
       pw[sb + TD_END] = end;
-      pw[sb + TD_SCALE_FLAGS] = pw[sb + TD_SCALE_FLAGS]! | (IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED << 8);
+      orFlags(pw, b, dir, IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED);
       return logInvalid(ctx, senderFlags | IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED, NFCT_TCP_IGNORE, R_TCP_BYTES_MORE, overshot);
     }
-    noteWindow(ctx, pw, sb, rb, seq, ack, sack, end, CHECK_I, pw[sb + TD_MAXEND]! + 1, seq - pw[sb + TD_MAXEND]!);
+    noteWindow(ctx, pw, b, dir, seq, ack, sack, end, CHECK_I, pw[sb + TD_MAXEND]! + 1, seq - pw[sb + TD_MAXEND]!);
     return logInvalid(ctx, senderFlags, NFCT_TCP_INVALID, R_TCP_SEQ_OVER, pw[sb + TD_MAXEND]! + 1);
   }
   if (!before(sack, (rEnd + 1) >>> 0)) {
-    noteWindow(ctx, pw, sb, rb, seq, ack, sack, end, CHECK_III, rEnd + 1, sack - rEnd);
+    noteWindow(ctx, pw, b, dir, seq, ack, sack, end, CHECK_III, rEnd + 1, sack - rEnd);
     return logInvalid(ctx, senderFlags, NFCT_TCP_INVALID, R_TCP_ACK_OVER, rEnd + 1);
   }
   if (rMaxwin !== 0 && !after(end, (pw[sb + TD_END]! - rMaxwin - 1) >>> 0)) {
     const bound = pw[sb + TD_END]! - rMaxwin - 1;
-    noteWindow(ctx, pw, sb, rb, seq, ack, sack, end, CHECK_II, bound, bound - end + 1);
+    noteWindow(ctx, pw, b, dir, seq, ack, sack, end, CHECK_II, bound, bound - end + 1);
     return logInvalid(ctx, senderFlags, NFCT_TCP_IGNORE, R_TCP_SEQ_UNDER, bound);
   }
   if (!after(sack, (rEnd - maxackwin - 1) >>> 0)) {
     const bound = rEnd - maxackwin - 1;
-    noteWindow(ctx, pw, sb, rb, seq, ack, sack, end, CHECK_IV, bound, bound - sack + 1);
+    noteWindow(ctx, pw, b, dir, seq, ack, sack, end, CHECK_IV, bound, bound - sack + 1);
     return logInvalid(ctx, senderFlags, NFCT_TCP_IGNORE, R_TCP_ACK_UNDER, bound);
   }
 
-  if (!isSyn) win = (win << (pw[sb + TD_SCALE_FLAGS]! & 0xff)) >>> 0; // RFC 1323 scaling
+  if (!isSyn) win = (win << scaleOf(pw, b, dir)) >>> 0; // RFC 1323 scaling
 
   // Update the sender.
   const swin = (win + ((sack - ack) >>> 0)) >>> 0;
   if (pw[sb + TD_MAXWIN]! < swin) pw[sb + TD_MAXWIN] = swin;
   if (after(end, pw[sb + TD_END]!)) {
     pw[sb + TD_END] = end;
-    pw[sb + TD_SCALE_FLAGS] = pw[sb + TD_SCALE_FLAGS]! | (IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED << 8);
+    orFlags(pw, b, dir, IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED);
   }
   if (hasAck) {
-    if (!((pw[sb + TD_SCALE_FLAGS]! >>> 8) & IP_CT_TCP_FLAG_MAXACK_SET)) {
+    if (!(flagsOf(pw, b, dir) & IP_CT_TCP_FLAG_MAXACK_SET)) {
       pw[sb + TD_MAXACK] = ack;
-      pw[sb + TD_SCALE_FLAGS] = pw[sb + TD_SCALE_FLAGS]! | (IP_CT_TCP_FLAG_MAXACK_SET << 8);
+      orFlags(pw, b, dir, IP_CT_TCP_FLAG_MAXACK_SET);
     } else if (after(ack, pw[sb + TD_MAXACK]!)) {
       pw[sb + TD_MAXACK] = ack;
     }
@@ -387,22 +422,22 @@ function tcpInWindow(ctx: TrackerContext, idx: number, dir: number, index: numbe
     pw[rb + TD_MAXEND] = (sack + win + (win === 0 ? 1 : 0)) >>> 0;
   }
   if (ack === pw[rb + TD_END]) {
-    pw[rb + TD_SCALE_FLAGS] = pw[rb + TD_SCALE_FLAGS]! & ~(IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED << 8);
+    clearFlags(pw, b, 1 - dir, IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED);
   }
 
   // Count retransmissions: the same ACK segment again from the same side.
   if (index === TCP_ACK_SET) {
     const misc = pw[b + LAST_MISC]!;
     if (((misc >>> 8) & 0xff) === dir && pw[b + LAST_SEQ] === seq && pw[b + LAST_ACK] === ack &&
-        pw[b + LAST_END] === end && pw[b + LAST_WIN] === seg.win) {
-      pw[b + RETRANS] = pw[b + RETRANS]! + 1;
+        pw[b + LAST_END] === end && lastWin(pw, b) === seg.win) {
+      // retrans is a u8 in the kernel: it wraps after 255.
+      pw[b + LAST_WIN_RETRANS] = (pw[b + LAST_WIN_RETRANS]! + 0x10000) & 0xffffff;
     } else {
       pw[b + LAST_MISC] = (misc & ~0xff00) | (dir << 8);
       pw[b + LAST_SEQ] = seq;
       pw[b + LAST_ACK] = ack;
       pw[b + LAST_END] = end;
-      pw[b + LAST_WIN] = seg.win;
-      pw[b + RETRANS] = 0;
+      pw[b + LAST_WIN_RETRANS] = seg.win; // and retrans 0
     }
   }
   return NFCT_TCP_ACCEPT;
@@ -464,26 +499,27 @@ function ignorePacket(ctx: TrackerContext, idx: number, dir: number, index: numb
   if (index === TCP_SYNACK_SET && lastIndex(pw, b) === TCP_SYN_SET && lastDir(pw, b) !== dir &&
       seg.ack === pw[b + LAST_END]) {
     // (b) Both ends agree; take the window data noted from the ignored SYN.
-    const lb = b + lastDir(pw, b) * 5;
+    const ld = lastDir(pw, b);
+    const lb = b + ld * TD_WORDS;
     pw[lb + TD_END] = pw[b + LAST_END]!;
     pw[lb + TD_MAXEND] = pw[b + LAST_END]!;
-    pw[lb + TD_MAXWIN] = pw[b + LAST_WIN] === 0 ? 1 : pw[b + LAST_WIN]!;
+    pw[lb + TD_MAXWIN] = lastWin(pw, b) === 0 ? 1 : lastWin(pw, b);
     const lf = lastFlags(pw, b) & ~IP_CT_EXP_CHALLENGE_ACK;
     setLastFlags(pw, b, lf);
-    pw[lb + TD_SCALE_FLAGS] = ((pw[b + LAST_MISC]! >>> 16) & 0xff) | (lf << 8);
+    setScaleFlags(pw, b, ld, ((pw[b + LAST_MISC]! >>> 16) & 0xff) | (lf << 8));
     // nf_ct_tcp_state_reset() of this direction: only BE_LIBERAL survives.
-    const db = b + dir * 5;
+    const db = b + dir * TD_WORDS;
     pw[db + TD_END] = 0;
     pw[db + TD_MAXEND] = 0;
     pw[db + TD_MAXWIN] = 0;
     pw[db + TD_MAXACK] = 0;
-    pw[db + TD_SCALE_FLAGS] = ((pw[db + TD_SCALE_FLAGS]! >>> 8) & IP_CT_TCP_FLAG_BE_LIBERAL) << 8;
+    setScaleFlags(pw, b, dir, (flagsOf(pw, b, dir) & IP_CT_TCP_FLAG_BE_LIBERAL) << 8);
     return true;
   }
   setLast(pw, b, index, dir);
   pw[b + LAST_SEQ] = seg.seq;
   pw[b + LAST_END] = seg.end;
-  pw[b + LAST_WIN] = seg.win;
+  setLastWin(pw, b, seg.win);
   if (index === TCP_SYN_SET && dir === IP_CT_DIR_ORIGINAL) {
     // (a) Note the SYN's options. If the server answers a SYN in LAST_ACK with
     // a challenge ACK (RFC 5961), that ACK must not be taken for the last ACK.
@@ -531,7 +567,7 @@ export function tcpPacket(ctx: TrackerContext, idx: number, dir: number, confirm
       // RFC 1122 lets a SYN reopen a connection in TIME_WAIT; conntrack also
       // reopens when either side started a close, or this side last sent a RST
       // (a client that aborted and starts again). Otherwise: ignored.
-      if (((pw[b + TD_SCALE_FLAGS]! | pw[b + 5 + TD_SCALE_FLAGS]!) >>> 8) & IP_CT_TCP_FLAG_CLOSE_INIT ||
+      if ((flagsOf(pw, b, IP_CT_DIR_ORIGINAL) | flagsOf(pw, b, IP_CT_DIR_REPLY)) & IP_CT_TCP_FLAG_CLOSE_INIT ||
           (lastDir(pw, b) === dir && lastIndex(pw, b) === TCP_RST_SET)) {
         ctx.kill(idx);
         return -NF_REPEAT;
@@ -571,12 +607,12 @@ export function tcpPacket(ctx: TrackerContext, idx: number, dir: number, confirm
       if (index !== TCP_RST_SET) break;
       // Closing already: the tuple may be in use again, skip the checks.
       if (tcpCanEarlyDrop(oldState)) return afterWindow(ctx, idx, dir, index, oldState, newState);
-      const peerFlags = pw[b + (1 - dir) * 5 + TD_SCALE_FLAGS]! >>> 8;
+      const peerFlags = flagsOf(pw, b, 1 - dir);
       // nf_conntrack_tcp_established(): ESTABLISHED *and* ASSURED.
       const established = oldState === TCP_CONNTRACK_ESTABLISHED && (t.statusOf(idx) & IPS_ASSURED) !== 0;
       if (peerFlags & IP_CT_TCP_FLAG_MAXACK_SET && lastIndex(pw, b) !== TCP_SYN_SET) {
         const seq = seg.seq;
-        const peerMaxack = pw[b + (1 - dir) * 5 + TD_MAXACK]!;
+        const peerMaxack = pw[b + (1 - dir) * TD_WORDS + TD_MAXACK]!;
         // SEQ 0 outside an established connection most likely answers a SYN we let through.
         if (seq === 0 && !established) break;
         if (before(seq, peerMaxack) && !ctx.sysctl.nf_conntrack_tcp_ignore_invalid_rst) {
@@ -629,17 +665,17 @@ function afterWindow(ctx: TrackerContext, idx: number, dir: number, index: numbe
   setLast(pw, b, index, dir);
   t.setState(idx, newState);
   if (oldState !== newState && newState === TCP_CONNTRACK_FIN_WAIT) {
-    pw[b + dir * 5 + TD_SCALE_FLAGS] = pw[b + dir * 5 + TD_SCALE_FLAGS]! | (IP_CT_TCP_FLAG_CLOSE_INIT << 8);
+    orFlags(pw, b, dir, IP_CT_TCP_FLAG_CLOSE_INIT);
   }
   const stateTimeout = tcpTimeoutSec(s, newState);
   const retransTimeout = s.nf_conntrack_tcp_timeout_max_retrans;
   const unackTimeout = s.nf_conntrack_tcp_timeout_unacknowledged;
   let timeout: number;
-  if (pw[b + RETRANS]! >= s.nf_conntrack_tcp_max_retrans && stateTimeout > retransTimeout) timeout = retransTimeout;
+  if (retrans(pw, b) >= s.nf_conntrack_tcp_max_retrans && stateTimeout > retransTimeout) timeout = retransTimeout;
   else if (index === TCP_RST_SET) timeout = s.nf_conntrack_tcp_timeout_close;
-  else if (((pw[b + TD_SCALE_FLAGS]! | pw[b + 5 + TD_SCALE_FLAGS]!) >>> 8) & IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED &&
+  else if ((flagsOf(pw, b, IP_CT_DIR_ORIGINAL) | flagsOf(pw, b, IP_CT_DIR_REPLY)) & IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED &&
            stateTimeout > unackTimeout) timeout = unackTimeout;
-  else if (pw[b + LAST_WIN] === 0 && stateTimeout > retransTimeout) timeout = retransTimeout;
+  else if (lastWin(pw, b) === 0 && stateTimeout > retransTimeout) timeout = retransTimeout;
   else timeout = stateTimeout;
 
   if (newState !== oldState) ctx.events |= IPCT_PROTOINFO;

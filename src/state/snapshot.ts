@@ -14,7 +14,7 @@ import type { RatelimitState } from '../core/ratelimit.js';
 import { liveEntries, readClock, readEntry, readStats, writeClock, writeEntry, writeStats, type EngineClock, type RawEntry } from './engine-access.js';
 
 export const STATE_FORMAT = 'ctscope-state';
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 export interface SavedState {
   format: typeof STATE_FORMAT;

@@ -28,7 +28,7 @@ import { TUPLE_WORDS, copyTuple, hashTuple, tupleEquals } from '../tuple/tuple.j
 import { hashConn, invertTuple, tupleEqualsInverse } from '../tuple/invert.js';
 
 /** 32-bit words of protocol-private state per entry that keeps any (TCP uses them all). */
-export const PROTO_WORDS = 16;
+export const PROTO_WORDS = 14;
 
 
 /** The kernel rounds nf_conntrack_buckets up to a page of hlist heads (4096 / 8). */

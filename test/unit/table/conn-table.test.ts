@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnTable, DEFAULT_ID_SEED, connId } from '../../../src/table/conn-table.js';
+import { ConnTable, DEFAULT_ID_SEED, PROTO_WORDS, connId } from '../../../src/table/conn-table.js';
 import { TUPLE_WORDS, hashTuple } from '../../../src/tuple/tuple.js';
 import { hashConn } from '../../../src/tuple/invert.js';
 
@@ -181,7 +181,7 @@ test('protocol words: only entries given them have them; a freed entry returns t
   const c = insert(t, 3, 100);
   assert.ok(!t.hasPrivate(c), 'a reused entry starts without protocol words');
   t.attachPrivate(c);
-  for (let i = 0; i < 16; i++) assert.equal(t.pw[t.pwBase(c) + i], 0, `word ${i}`);
+  for (let i = 0; i < PROTO_WORDS; i++) assert.equal(t.pw[t.pwBase(c) + i], 0, `word ${i}`);
   // Many entries with protocol words: the pool grows and keeps what was written.
   const many: number[] = [];
   for (let k = 10; k < 3000; k++) {
