@@ -83,7 +83,7 @@ function run(runId: number): void {
   let t0 = -1;
   engine.onEvent((kind, conn, _mask, timeMs) => {
     if (kind !== EVENT_DESTROY) return;
-    destroyedId = engine.table.id[conn]!;
+    destroyedId = engine.table.idOf(conn);
     destroyMs = timeMs;
     destroyedState = engine.table.stateOf(conn);
     const l = laneById.get(destroyedId);
