@@ -126,7 +126,8 @@ export class ConntrackEngine implements TrackerContext {
     this.tableFull = new TableFullLog(null, options.keepEvictions ?? KEEP_EVICTIONS);
     const rules = helperRules(options.helpers ?? [], this.sysctl.nf_conntrack_helper !== 0);
     this.helpers = rules.length === 0 ? null : new HelperSupport(this.table, rules, () => this.sysctl.nf_conntrack_expect_max,
-      (conn, id) => this.table.isConfirmed(conn) && this.table.idOf(conn) === id && !(this.table.statusOf(conn) & IPS_DYING));
+      (conn, id) => this.table.isConfirmed(conn) && this.table.idOf(conn) === id && !(this.table.statusOf(conn) & IPS_DYING),
+      (conn, atMs) => this.killAt(conn, atMs));
   }
 
   onEvent(listener: EventListener): void {
@@ -208,10 +209,15 @@ export class ConntrackEngine implements TrackerContext {
   }
 
   kill(idx: number): void {
+    this.killAt(idx, this.nowMs);
+  }
+
+  /** nf_ct_kill() at `timeMs` (a helper killing an entry while another goes at its deadline). */
+  private killAt(idx: number, timeMs: number): void {
     const t = this.table;
     if (t.statusOf(idx) & IPS_DYING) return;
     t.setStatus(idx, t.statusOf(idx) | IPS_DYING);
-    if (t.isConfirmed(idx)) this.destroy(idx, this.nowMs);
+    if (t.isConfirmed(idx)) this.destroy(idx, timeMs);
   }
 
   // ---- nf_conntrack_in ------------------------------------------------------
@@ -226,6 +232,8 @@ export class ConntrackEngine implements TrackerContext {
     // clean_from_lists(): the entry's expectations go first, then the entry.
     if (this.helpers !== null) this.helpers.forget(idx, timeMs);
     for (const l of this.listeners) l(EVENT_DESTROY, idx, IPCT_DESTROY, timeMs);
+    // nf_ct_delete_from_lists(): a helper's destroy hook (PPTP) runs after the event.
+    if (this.helpers !== null) this.helpers.afterDestroy(idx, timeMs);
     t.remove(idx);
   }
 
@@ -480,7 +488,9 @@ export class ConntrackEngine implements TrackerContext {
       if (l4 + 4 > end) return false;
       l4word = m.dv.getUint32(l4);
     } else if (proto === IPPROTO_GRE) {
-      l4word = greKeyWord(m.dv, l4, end);
+      // The key map is searched by the tuple's addresses and family: fill those first.
+      t[base + T_META] = ((this.zone << 16) | ((family === 4 ? AF_INET : AF_INET6) << 8) | proto) >>> 0;
+      l4word = greKeyWord(m.dv, l4, end, this.helpers === null ? null : this.helpers.keymap, t, base);
       if (l4word < 0) return false;
     } else if ((proto === IPPROTO_ICMP && family === 4) || (proto === IPPROTO_ICMPV6 && family === 6)) {
       if (l4 + 8 > end) return false;

@@ -6,12 +6,13 @@
  * when a master goes. Created only when helpers are configured, so plain
  * tracking pays nothing for it.
  */
-import { IPS_EXPECTED, NF_ACCEPT } from './consts.js';
+import { IPPROTO_GRE, IPS_EXPECTED, NF_ACCEPT } from './consts.js';
 import { ExpectTable, type Expectation, type ExpectRefusal } from '../expect/expectations.js';
 import type { ConntrackHelper, HelperContext, HelperRule } from '../helpers/helper.js';
 import type { ConnTable } from '../table/conn-table.js';
 import type { PacketMeta } from '../packet/ip.js';
 import { TUPLE_WORDS, T_META, T_PORTS } from '../tuple/tuple.js';
+import { GreKeymap, type GreKeymapOwner } from '../proto/gre.js';
 
 interface Attached {
   helper: ConntrackHelper;
@@ -25,13 +26,19 @@ export class HelperSupport implements HelperContext {
   /** Expected entries and their master (a child holds a reference on its master: use=). */
   private readonly masterOf = new Map<number, number>();
   private readonly children = new Map<number, number>();
+  /** Expected entries and their master's helper data (which outlives the master's slot, as a reference would). */
+  private readonly masterState = new Map<number, object>();
+  /** Entries being deleted whose helper has a destroy hook, until it has run (afterDestroy). */
+  private readonly dying = new Map<number, Attached>();
+  /** The GRE key map of this table's namespace (filled by the PPTP helper). */
+  readonly keymap = new GreKeymap();
   meta!: PacketMeta;
   nowMs = 0;
   /** The message of a helper that dropped the current packet. */
   dropMessage: string | null = null;
 
   constructor(readonly table: ConnTable, private readonly rules: readonly HelperRule[], expectMax: () => number,
-    private readonly isAlive: (conn: number, id: number) => boolean) {
+    private readonly isAlive: (conn: number, id: number) => boolean, private readonly killConn: (conn: number, atMs: number) => void) {
     this.expectations = new ExpectTable(expectMax);
   }
 
@@ -59,6 +66,12 @@ export class HelperSupport implements HelperContext {
       t.setMark(conn, t.markOf(exp.master));
       this.masterOf.set(conn, exp.master);
       this.children.set(exp.master, (this.children.get(exp.master) ?? 0) + 1);
+      const ms = this.attached.get(exp.master)?.state;
+      if (ms !== undefined) this.masterState.set(conn, ms);
+      if (exp.expectfn !== undefined) {
+        this.nowMs = nowMs;
+        exp.expectfn(conn, exp);
+      }
       return exp;
     }
     const proto = t.rec[base + T_META]! & 0xff;
@@ -86,7 +99,18 @@ export class HelperSupport implements HelperContext {
 
   /** The entry is gone (or was never confirmed): its helper data and expectations go with it. */
   forget(conn: number, nowMs: number): void {
+    const a = this.attached.get(conn);
+    const deferred = a !== undefined && a.helper.destroy !== undefined && this.table.isConfirmed(conn);
+    if (deferred) this.dying.set(conn, a);
     this.attached.delete(conn);
+    const ms = this.masterState.get(conn);
+    if (ms !== undefined) {
+      this.masterState.delete(conn);
+      // nf_ct_destroy() of a GRE entry: its master's key map entries go (destroy_gre_conntrack).
+      if ((this.table.rec[this.table.origBase(conn) + T_META]! & 0xff) === IPPROTO_GRE && 'keymap' in ms) {
+        this.keymap.destroy(ms as GreKeymapOwner);
+      }
+    }
     const master = this.masterOf.get(conn);
     if (master !== undefined) {
       this.masterOf.delete(conn);
@@ -95,6 +119,23 @@ export class HelperSupport implements HelperContext {
       else this.children.delete(master);
     }
     this.children.delete(conn);
+    if (deferred) return; // the helper's destroy hook runs first (afterDestroy)
+    if (this.expectations.count > 0) this.expectations.removeMaster(conn, nowMs);
+  }
+
+  /**
+   * nf_ct_delete_from_lists(), after the DESTROY event: the helper's destroy hook
+   * (PPTP: pptp_destroy_siblings), then clean_from_lists() drops what is left of
+   * the entry's expectations.
+   */
+  afterDestroy(conn: number, nowMs: number): void {
+    if (this.dying.size === 0) return;
+    const a = this.dying.get(conn);
+    if (a === undefined) return;
+    this.dying.delete(conn);
+    this.nowMs = nowMs;
+    this.currentHelper = a.helper;
+    a.helper.destroy!(this, conn, a.state);
     if (this.expectations.count > 0) this.expectations.removeMaster(conn, nowMs);
   }
 
@@ -107,7 +148,7 @@ export class HelperSupport implements HelperContext {
   private currentHelper: ConntrackHelper | null = null;
 
   expect(master: number, l3num: number, protonum: number, src: Uint32Array | null, srcBase: number,
-    dst: Uint32Array, dstBase: number, dport: number, cls: number): Expectation | ExpectRefusal {
+    dst: Uint32Array, dstBase: number, dport: number, cls: number, sport = -1): Expectation | ExpectRefusal {
     const h = this.currentHelper!;
     const policy = h.policies[cls]!;
     const tuple = new Uint32Array(TUPLE_WORDS);
@@ -121,8 +162,13 @@ export class HelperSupport implements HelperContext {
       tuple[4 + i] = dst[dstBase + i]!;
     }
     for (let i = 4; i < 8; i++) mask[i] = 0xffffffff;
-    tuple[T_PORTS] = dport & 0xffff; // any source port
-    mask[T_PORTS] = 0xffff;
+    if (sport < 0) {
+      tuple[T_PORTS] = dport & 0xffff; // any source port
+      mask[T_PORTS] = 0xffff;
+    } else {
+      tuple[T_PORTS] = (((sport & 0xffff) << 16) | (dport & 0xffff)) >>> 0;
+      mask[T_PORTS] = 0xffffffff;
+    }
     const zone = this.table.rec[this.table.origBase(master) + T_META]! >>> 16;
     tuple[T_META] = ((zone << 16) | (l3num << 8) | protonum) >>> 0;
     mask[T_META] = 0xffffffff;
@@ -134,5 +180,22 @@ export class HelperSupport implements HelperContext {
 
   logDrop(text: string): void {
     this.dropMessage = `dropping packet: ${text}`;
+  }
+
+  unexpect(e: Expectation): void {
+    this.expectations.remove(e, this.nowMs);
+  }
+
+  findExpectation(t: Uint32Array, base: number): Expectation | null {
+    return this.expectations.count === 0 ? null : this.expectations.find(t, base);
+  }
+
+  findConn(t: Uint32Array, base: number): number {
+    const e = this.table.lookup(t, base);
+    return e < 0 ? -1 : e >> 1;
+  }
+
+  kill(conn: number): void {
+    this.killConn(conn, this.nowMs);
   }
 }

@@ -7,9 +7,10 @@
  * - every fragment of a datagram: non-first fragments carry no ports, and the
  *   defragmenter hands the whole datagram to the tracker of the worker that
  *   collected the fragments;
- * - a helper's master and the connections it expects (ftp, tftp, sane and amanda
- *   expect a connection between the same two hosts, even across protocols:
- *   amanda's control is UDP, its data TCP). irc's DCC (any source address) and
+ * - a helper's master and the connections it expects (ftp, tftp, sane, amanda
+ *   and pptp expect a connection between the same two hosts, even across
+ *   protocols: amanda's control is UDP, its data TCP; pptp's control is TCP,
+ *   its calls GRE, whose key map entries only match that pair too). irc's DCC (any source address) and
  *   ftp-loose (a third address) do not: the CLI runs those on one thread;
  * - an ICMP/ICMPv6 error and the connection it quotes: it is keyed by the
  *   quoted packet's pair, as nf_conntrack_inet_error() looks that up.

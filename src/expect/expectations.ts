@@ -28,6 +28,8 @@ export interface Expectation {
   policyName: string;
   flags: number;
   deadlineMs: number;
+  /** exp->expectfn: run on the new entry this expectation made RELATED (PPTP's pptp_expectfn). */
+  expectfn?: (conn: number, exp: Expectation) => void;
 }
 
 /** Why an expectation could not be added (nf_ct_expect_related's errors). */
@@ -96,6 +98,12 @@ export class ExpectTable {
       if (!(e.flags & NF_CT_EXPECT_PERMANENT)) this.remove(e, nowMs);
       return e;
     }
+    return null;
+  }
+
+  /** __nf_ct_expect_find(): the first expectation the tuple matches (active or not), not unlinked. */
+  find(t: Uint32Array, tb: number): Expectation | null {
+    for (const e of this.list) if (maskedEqual(t, tb, e)) return e;
     return null;
   }
 

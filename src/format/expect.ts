@@ -37,10 +37,16 @@ function flagText(flags: number): string {
   return out.join(',');
 }
 
+/** The tuple's L4 part: GRE keys (PPTP's expectations) or ports. */
+function l4Text(protonum: number, sport: number, dport: number): string {
+  if (protonum === 47) return `srckey=0x${sport.toString(16)} dstkey=0x${dport.toString(16)} `;
+  return `sport=${sport} dport=${dport} `;
+}
+
 /** One /proc/net/nf_conntrack_expect line. */
 export function formatExpectProc(e: ExpectSnapshot): string {
   let s = `${Math.max(0, Math.floor(e.timeoutMs / 1000))} l3proto = ${e.l3num} proto=${e.protonum} `;
-  s += `src=${formatAddr(e.src, 'proc')} dst=${formatAddr(e.dst, 'proc')} sport=${e.sport} dport=${e.dport} `;
+  s += `src=${formatAddr(e.src, 'proc')} dst=${formatAddr(e.dst, 'proc')} ${l4Text(e.protonum, e.sport, e.dport)}`;
   s += flagText(e.flags);
   if (e.helper !== null) s += `${e.flags ? ' ' : ''}${e.helper}${e.policyName ? `/${e.policyName}` : ''}`;
   return s;
@@ -51,8 +57,8 @@ export function formatExpectConntrack(e: ExpectSnapshot, event?: 'NEW' | 'DESTRO
   const c = (b: Uint8Array): string => formatAddr(b, 'compressed');
   let s = event === undefined ? '' : `${`[${event}]`.padStart(9)} `;
   s += `${Math.max(0, Math.floor(e.timeoutMs / 1000))} proto=${e.protonum} `;
-  s += `src=${c(e.src)} dst=${c(e.dst)} sport=${e.sport} dport=${e.dport} `;
-  s += `mask-src=${c(e.maskSrc)} mask-dst=${c(e.l3num === 2 ? new Uint8Array([255, 255, 255, 255]) : new Uint8Array(16).fill(255))} sport=${e.maskSport} dport=${e.maskDport} `;
+  s += `src=${c(e.src)} dst=${c(e.dst)} ${l4Text(e.protonum, e.sport, e.dport)}`;
+  s += `mask-src=${c(e.maskSrc)} mask-dst=${c(e.l3num === 2 ? new Uint8Array([255, 255, 255, 255]) : new Uint8Array(16).fill(255))} ${l4Text(e.protonum, e.maskSport, e.maskDport)}`;
   s += `master-src=${c(e.masterSrc)} master-dst=${c(e.masterDst)} sport=${e.masterSport} dport=${e.masterDport} `;
   s += `class=${e.cls} `;
   const f = flagText(e.flags);

@@ -9,6 +9,7 @@
 import type { PacketMeta } from '../packet/ip.js';
 import type { ConnTable } from '../table/conn-table.js';
 import type { Expectation, ExpectRefusal } from '../expect/expectations.js';
+import type { GreKeymap } from '../proto/gre.js';
 
 export interface ExpectPolicy {
   /** Shown after the helper name in /proc/net/nf_conntrack_expect when not empty. */
@@ -28,9 +29,19 @@ export interface HelperContext {
    * words like tuples), of class `cls`.
    */
   expect(master: number, l3num: number, protonum: number, src: Uint32Array | null, srcBase: number,
-    dst: Uint32Array, dstBase: number, dport: number, cls: number): Expectation | ExpectRefusal;
+    dst: Uint32Array, dstBase: number, dport: number, cls: number, sport?: number): Expectation | ExpectRefusal;
   /** nf_ct_helper_log(): the kernel logs "nf_ct_NAME: dropping packet: TEXT". */
   logDrop(text: string): void;
+  /** nf_ct_unexpect_related(): withdraws an expectation (DESTROY event). */
+  unexpect(e: Expectation): void;
+  /** nf_ct_expect_find_get(): the first expectation the tuple at t[base] matches, or null. */
+  findExpectation(t: Uint32Array, base: number): Expectation | null;
+  /** nf_conntrack_find_get(): the confirmed entry holding the tuple at t[base] (either direction), or -1. */
+  findConn(t: Uint32Array, base: number): number;
+  /** nf_ct_kill(): the entry goes now (DESTROY). */
+  kill(conn: number): void;
+  /** The GRE key map (nf_conntrack_proto_gre.c), which the PPTP helper fills. */
+  readonly keymap: GreKeymap;
 }
 
 export interface ConntrackHelper {
@@ -49,6 +60,8 @@ export interface ConntrackHelper {
    * Returns NF_ACCEPT, or NF_DROP to drop the packet.
    */
   help(ctx: HelperContext, conn: number, dir: number, established: boolean, state: object): number;
+  /** helper->destroy(): the entry is being deleted (after its DESTROY event, before its expectations go). */
+  destroy?(ctx: HelperContext, conn: number, state: object): void;
 }
 
 /** A rule attaching a helper to new connections: protocol and destination port. */

@@ -1,7 +1,7 @@
 /**
  * The helpers ctscope has, and how `--helper` specs become rules: `ftp` (its
  * well-known port), `ftp:2121`, `ftp-loose` (the ftp module's loose=1),
- * `tftp`, `tftp:1069`. nf_conntrack_helper=1 adds every helper on its
+ * `tftp`, `tftp:1069`, `irc`, `sane`, `amanda`, `pptp`. nf_conntrack_helper=1 adds every helper on its
  * well-known ports, as kernels before 4.7 did by default.
  */
 import type { ConntrackHelper, HelperRule } from './helper.js';
@@ -10,13 +10,14 @@ import { tftpHelper } from './tftp.js';
 import { ircHelper } from './irc.js';
 import { saneHelper } from './sane.js';
 import { amandaHelper } from './amanda.js';
+import { pptpHelper } from './pptp.js';
 import { SysctlError } from '../core/sysctl.js';
 
 const ftp = makeFtpHelper(false);
 const ftpLoose = { ...makeFtpHelper(true), name: 'ftp' };
 
 export const HELPERS: Readonly<Record<string, ConntrackHelper>> = { ftp, 'ftp-loose': ftpLoose, tftp: tftpHelper,
-  irc: ircHelper, sane: saneHelper, amanda: amandaHelper };
+  irc: ircHelper, sane: saneHelper, amanda: amandaHelper, pptp: pptpHelper };
 
 /** Rules from `--helper` specs (errors name the bad spec). */
 export function helperRules(specs: readonly string[], automatic: boolean): HelperRule[] {
@@ -34,7 +35,7 @@ export function helperRules(specs: readonly string[], automatic: boolean): Helpe
     }
   }
   if (automatic) {
-    for (const h of [ftp, tftpHelper, ircHelper, saneHelper, amandaHelper]) for (const port of h.ports) rules.push({ helper: h, protonum: h.protonum, port });
+    for (const h of [ftp, tftpHelper, ircHelper, saneHelper, amandaHelper, pptpHelper]) for (const port of h.ports) rules.push({ helper: h, protonum: h.protonum, port });
   }
   return rules;
 }

@@ -361,9 +361,9 @@ def nft_ruleset(tag, tun):
 def helper_ruleset(helpers):
     """Attach kernel helpers the way a modern ruleset does: a ct helper object and a prerouting
     rule after conntrack (-200) at priority -150 (mangle). Specs: ftp, ftp:2121, tftp, tftp:1069, irc,
-    sane, amanda."""
+    sane, amanda, pptp."""
     protos = {'ftp': ('tcp', 21), 'tftp': ('udp', 69), 'irc': ('tcp', 6667), 'sane': ('tcp', 6566),
-              'amanda': ('udp', 10080)}
+              'amanda': ('udp', 10080), 'pptp': ('tcp', 1723)}
     objs, rules = [], []
     for spec in helpers:
         name, _, port = spec.partition(':')

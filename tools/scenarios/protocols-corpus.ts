@@ -650,6 +650,258 @@ function greScenarios(): Scenario[] {
 }
 
 // ------------------------------------------------------------------------------------------------
+// PPTP (nf_conntrack_pptp.c): control messages on tcp/1723 make the helper expect the call's GRE
+// (version 1, keyed by call ids) both ways and fill the GRE key map. The PNS (client) opens the
+// control connection; call ids: PNS 0x1111/0x4444, PAC 0x2222/0x3333.
+
+const PPTP_PORT = 1723;
+
+/** One PPTP control message: length, type 1 (control), magic cookie, message type, reserved, body. */
+function pptpMsg(type: number, body: number[], o: { cookie?: number; packetType?: number } = {}): Uint8Array {
+  const len = 12 + body.length;
+  const cookie = o.cookie ?? 0x1a2b3c4d;
+  const pt = o.packetType ?? 1;
+  return new Uint8Array([len >> 8, len & 255, pt >> 8, pt & 255, cookie >>> 24, (cookie >>> 16) & 255, (cookie >>> 8) & 255, cookie & 255,
+    type >> 8, type & 255, 0, 0, ...body]);
+}
+
+/** `n` bytes of a message body: the given leading bytes, then zeros. */
+function pptpBody(n: number, head: number[]): number[] {
+  const b = new Array<number>(n).fill(0);
+  head.forEach((x, i) => (b[i] = x));
+  return b;
+}
+
+const hi = (x: number): number => x >> 8;
+const lo = (x: number): number => x & 255;
+/** Start-Control-Connection-Request (144-byte body): version 1.0, async+sync framing, analog+digital bearer. */
+const sccrq = (): Uint8Array => pptpMsg(1, pptpBody(144, [1, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0, 1]));
+/** Start-Control-Connection-Reply with a result code (1 = OK). */
+const sccrp = (result = 1): Uint8Array => pptpMsg(2, pptpBody(144, [1, 0, result, 0, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0, 1]));
+/** Outgoing-Call-Request (156-byte body) with the PNS's call id. */
+const ocrq = (callId: number, len = 156): Uint8Array => pptpMsg(7, pptpBody(len, [hi(callId), lo(callId), 0, 1, 0, 0, 0x0b, 0xb8, 0x05, 0xf5, 0xe1, 0]));
+/** Outgoing-Call-Reply (20-byte body): the PAC's call id, the PNS's (peer) call id, result (1 = connected). */
+const ocrp = (callId: number, peer: number, result = 1): Uint8Array =>
+  pptpMsg(8, pptpBody(20, [hi(callId), lo(callId), hi(peer), lo(peer), result, 0, 0, 0, 0x05, 0xf5, 0xe1, 0, 0, 64]));
+/** Incoming-Call-Request (208-byte body) with the PAC's call id. */
+const icrq = (callId: number): Uint8Array => pptpMsg(9, pptpBody(208, [hi(callId), lo(callId), 0, 7, 0, 0, 0, 1]));
+/** Incoming-Call-Reply (12-byte body): the PNS's call id, the PAC's (peer) call id, result (1 = accept). */
+const icrp = (callId: number, peer: number, result = 1): Uint8Array => pptpMsg(10, pptpBody(12, [hi(callId), lo(callId), hi(peer), lo(peer), result, 0, 0, 64]));
+/** Incoming-Call-Connected (16-byte body) with the PNS's (peer) call id. */
+const iccn = (peer: number): Uint8Array => pptpMsg(11, pptpBody(16, [hi(peer), lo(peer), 0, 0, 0x05, 0xf5, 0xe1, 0, 0, 64]));
+/** Call-Clear-Request (4-byte body) with the PNS's call id. */
+const ccrq = (callId: number): Uint8Array => pptpMsg(12, pptpBody(4, [hi(callId), lo(callId)]));
+/** Call-Disconnect-Notify (136-byte body) with the PAC's call id. */
+const cdn = (callId: number): Uint8Array => pptpMsg(13, pptpBody(136, [hi(callId), lo(callId), 3]));
+/** Set-Link-Info (12-byte body) with the peer's call id. */
+const sli = (peer: number): Uint8Array => pptpMsg(15, pptpBody(12, [hi(peer), lo(peer), 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
+/** Echo-Request / Echo-Reply. */
+const echoRq = (id: number): Uint8Array => pptpMsg(5, [0, 0, 0, id]);
+const echoRp = (id: number): Uint8Array => pptpMsg(6, [0, 0, 0, id, 1, 0, 0, 0]);
+/** Stop-Control-Connection-Request / Reply. */
+const stopRq = (): Uint8Array => pptpMsg(3, [1, 0, 0, 0]);
+const stopRp = (): Uint8Array => pptpMsg(4, [1, 0, 0, 0]);
+/** WAN-Error-Notify (28-byte body). */
+const wen = (peer: number): Uint8Array => pptpMsg(14, pptpBody(28, [hi(peer), lo(peer)]));
+
+/** A PPP frame in enhanced GRE: address/control, protocol 0x0021 (IPv4), filler. */
+const PPP_FRAME = concat(new Uint8Array([0xff, 0x03, 0x00, 0x21]), filler(32, 5));
+
+function pptpScenarios(): Scenario[] {
+  const out: Scenario[] = [];
+  const pptp = { helpers: ['pptp'], needsProtocol: 'pptp' };
+  const q: IpSpec = { src: C4, dst: S4 };
+  const r: IpSpec = { src: S4, dst: C4 };
+  /** A control message from one side, acknowledged by the other. */
+  const msg = (b: P, c: TcpConversation, side: 'c' | 's', m: Uint8Array): void => {
+    if (side === 'c') {
+      b.p(c.data('c', m));
+      b.s(c.ack('s'));
+    } else {
+      b.s(c.data('s', m));
+      b.p(c.ack('c'));
+    }
+  };
+  const handshake = (b: P, c: TcpConversation): void => {
+    b.p(c.syn('c'));
+    b.s(c.synack('s'));
+    b.p(c.ack('c'));
+  };
+  {
+    const b = new P({
+      name: 'pptp_outgoing_call',
+      description: 'PPTP outgoing call: SCCRQ/SCCRP, OCRQ/OCRP expect GRE both ways (RELATED, key map fills the source key), echo, set-link-info, CCRQ/CDN kill the GRE entry, a later GRE packet has source key 0, stop',
+      ...pptp,
+    });
+    const c = tcpConv(C4, 40700, S4, PPTP_PORT);
+    handshake(b, c);
+    msg(b, c, 'c', sccrq());
+    msg(b, c, 's', sccrp());
+    msg(b, c, 'c', ocrq(0x1111));
+    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 1 }));
+    b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 1, ack: 1 }));
+    b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 2, ack: 1 }));
+    msg(b, c, 'c', sli(0x2222));
+    msg(b, c, 's', echoRq(1));
+    msg(b, c, 'c', echoRp(1));
+    b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 2, ack: 2 }));
+    msg(b, c, 'c', ccrq(0x1111));
+    msg(b, c, 's', cdn(0x2222));
+    b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 3 }));
+    msg(b, c, 'c', stopRq());
+    msg(b, c, 's', stopRp());
+    out.push(b.done());
+  }
+  {
+    const b = new P({
+      name: 'pptp_incoming_call',
+      description: 'PPTP incoming call: ICRQ from the PAC, ICRP from the PNS, ICCN: GRE expected both ways, the PAC sends first (RELATED), WAN-Error-Notify, CDN kills the GRE entry',
+      ...pptp,
+    });
+    const c = tcpConv(C4, 40710, S4, PPTP_PORT);
+    handshake(b, c);
+    msg(b, c, 'c', sccrq());
+    msg(b, c, 's', sccrp());
+    msg(b, c, 's', icrq(0x3333));
+    msg(b, c, 'c', icrp(0x4444, 0x3333));
+    msg(b, c, 's', iccn(0x4444));
+    b.s(greV1(r, 0x4444, PPP_FRAME, { seq: 1 }));
+    b.p(greV1(q, 0x3333, PPP_FRAME, { seq: 1, ack: 1 }));
+    msg(b, c, 's', wen(0x4444));
+    b.s(greV1(r, 0x4444, PPP_FRAME, { seq: 2, ack: 1 }));
+    msg(b, c, 's', cdn(0x3333));
+    out.push(b.done());
+  }
+  {
+    const b = new P({
+      name: 'pptp_gre_before_call',
+      description: 'GRE version 1 before any call setup (NEW, source key 0), then the call is set up: the same GRE now gets the source key from the key map and is RELATED; only the new call is killed by CDN',
+      ...pptp,
+    });
+    const c = tcpConv(C4, 40720, S4, PPTP_PORT);
+    b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 1 }));
+    b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 1 }));
+    handshake(b, c);
+    msg(b, c, 'c', sccrq());
+    b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 2 }));
+    msg(b, c, 's', sccrp());
+    msg(b, c, 'c', ocrq(0x1111));
+    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 2 }));
+    b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 3, ack: 2 }));
+    b.p(greV1(q, 0x2999, PPP_FRAME, { seq: 1 }));
+    msg(b, c, 's', cdn(0x2222));
+    out.push(b.done());
+  }
+  {
+    const b = new P({
+      name: 'pptp_malformed',
+      description: 'PPTP messages the helper ignores: a payload shorter than the PPTP header, a bad magic cookie, a management packet, a truncated OCRQ, an unknown message type, a reply before the request, an OCRP naming another call, a refused OCRP; then a good call',
+      ...pptp,
+    });
+    const c = tcpConv(C4, 40730, S4, PPTP_PORT);
+    handshake(b, c);
+    msg(b, c, 's', sccrp());
+    msg(b, c, 'c', new Uint8Array([0, 12, 0, 1, 0x1a]));
+    msg(b, c, 'c', pptpMsg(1, pptpBody(144, [1, 0]), { cookie: 0x1a2b3c4e }));
+    msg(b, c, 'c', pptpMsg(1, pptpBody(144, [1, 0]), { packetType: 2 }));
+    msg(b, c, 'c', new Uint8Array([0, 156, 0, 1, 0x1a, 0x2b, 0x3c, 0x4d, 0, 1]));
+    msg(b, c, 'c', sccrq());
+    msg(b, c, 's', sccrp());
+    msg(b, c, 'c', ocrq(0x1111, 100));
+    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    msg(b, c, 'c', pptpMsg(16, pptpBody(20, [0x11, 0x11])));
+    msg(b, c, 'c', pptpMsg(0, pptpBody(20, [0x11, 0x11])));
+    msg(b, c, 'c', ocrq(0x1111));
+    msg(b, c, 's', ocrp(0x2222, 0x1234));
+    msg(b, c, 's', ocrp(0x2222, 0x1111, 3));
+    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    msg(b, c, 'c', ocrq(0x1115));
+    msg(b, c, 's', ocrp(0x2225, 0x1115));
+    b.p(greV1(q, 0x2225, PPP_FRAME, { seq: 1 }));
+    b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 1 }));
+    out.push(b.done());
+  }
+  {
+    const b = new P({
+      name: 'pptp_second_call',
+      description: 'A retransmitted OCRP renews the expectations; a second call on the same control connection without clearing the first: the key map refuses it, its expectations are withdrawn and its GRE has source key 0',
+      ...pptp,
+    });
+    const c = tcpConv(C4, 40740, S4, PPTP_PORT);
+    handshake(b, c);
+    msg(b, c, 'c', sccrq());
+    msg(b, c, 's', sccrp());
+    msg(b, c, 'c', ocrq(0x1111));
+    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 1 }));
+    msg(b, c, 'c', ocrq(0x1112));
+    msg(b, c, 's', ocrp(0x2223, 0x1112));
+    b.p(greV1(q, 0x2223, PPP_FRAME, { seq: 1 }));
+    b.s(greV1(r, 0x1112, PPP_FRAME, { seq: 1 }));
+    b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 1 }));
+    msg(b, c, 's', cdn(0x2223));
+    out.push(b.done());
+  }
+  {
+    const b = new P({
+      name: 'pptp_control_reset',
+      description: 'The control connection goes (RST, then a new SYN on the same ports kills the CLOSE entry): its call\'s GRE entry is killed with it; a second time with the call set up but no GRE yet: its expectations are withdrawn and the key map emptied',
+      ...pptp,
+    });
+    const c = tcpConv(C4, 40760, S4, PPTP_PORT);
+    handshake(b, c);
+    msg(b, c, 'c', sccrq());
+    msg(b, c, 's', sccrp());
+    msg(b, c, 'c', ocrq(0x1111));
+    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 1 }));
+    b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 1, ack: 1 }));
+    b.p(c.rst('c'));
+    const c2 = tcpConv(C4, 40760, S4, PPTP_PORT, 3000000, 6000000);
+    handshake(b, c2);
+    msg(b, c2, 'c', sccrq());
+    msg(b, c2, 's', sccrp());
+    msg(b, c2, 'c', ocrq(0x1113));
+    msg(b, c2, 's', ocrp(0x2224, 0x1113));
+    b.p(c2.rst('c'));
+    const c3 = tcpConv(C4, 40760, S4, PPTP_PORT, 4000000, 7000000);
+    handshake(b, c3);
+    b.p(greV1(q, 0x2224, PPP_FRAME, { seq: 1 }));
+    out.push(b.done());
+  }
+  {
+    const q6: IpSpec = { src: C6, dst: S6 };
+    const r6: IpSpec = { src: S6, dst: C6 };
+    const b = new P({ name: 'pptp_ipv6', description: 'PPTP over IPv6: the helper is registered for IPv4 only, so the call expects nothing and its GRE gets source key 0', ...pptp });
+    const c = tcpConv(C6, 40770, S6, PPTP_PORT);
+    handshake(b, c);
+    msg(b, c, 'c', sccrq());
+    msg(b, c, 's', sccrp());
+    msg(b, c, 'c', ocrq(0x1111));
+    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    b.p(greV1(q6, 0x2222, PPP_FRAME, { seq: 1 }));
+    b.s(greV1(r6, 0x1111, PPP_FRAME, { seq: 1, ack: 1 }));
+    out.push(b.done());
+  }
+  {
+    const b = new P({ name: 'pptp_no_helper', description: 'The outgoing call without the PPTP helper: GRE gets source key 0, one unreplied entry per direction', needsProtocol: 'gre' });
+    const c = tcpConv(C4, 40750, S4, PPTP_PORT);
+    handshake(b, c);
+    msg(b, c, 'c', sccrq());
+    msg(b, c, 's', sccrp());
+    msg(b, c, 'c', ocrq(0x1111));
+    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 1 }));
+    b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 1, ack: 1 }));
+    out.push(b.done());
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
 // A real session: vsftpd and tnftp in two namespaces, captured with tcpdump on the client's veth
 // by test/conformance/ftp-session.test.ts (CTSCOPE_FTP_CAPTURE_OUT). Stored as raw IP.
 
@@ -713,6 +965,6 @@ function ircScenarios(): Scenario[] {
 }
 
 export function protocolScenarios(): Scenario[] {
-  const all = [...ftpScenarios(), capturedVsftpdSession(), ...tftpScenarios(), ...ircScenarios(), ...fragmentScenarios(), ...sctpScenarios(), ...greScenarios()];
+  const all = [...ftpScenarios(), capturedVsftpdSession(), ...tftpScenarios(), ...ircScenarios(), ...fragmentScenarios(), ...sctpScenarios(), ...greScenarios(), ...pptpScenarios()];
   return all.map((s) => (KNOWN[s.name] !== undefined ? { ...s, knownDifference: KNOWN[s.name] } : s));
 }

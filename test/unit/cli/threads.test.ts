@@ -135,7 +135,7 @@ describe('replay --threads', () => {
   writeFileSync(mixed, generate({ ...WORKLOADS['mixed']!, concurrency: 800 }, 8_000).bytes);
   const wide = join(dir, 'wide.pcap');
   writeFileSync(wide, generate(WORKLOADS['wide']!, 8_000).bytes);
-  const helpers = ['--helper', 'ftp', '--helper', 'tftp', '--helper', 'sane', '--helper', 'amanda'];
+  const helpers = ['--helper', 'ftp', '--helper', 'tftp', '--helper', 'sane', '--helper', 'amanda', '--helper', 'pptp'];
   const captures: [string, string[]][] = [
     [join(root, 'examples', 'tutorial-telnet.pcap'), []],
     [merged, helpers],
