@@ -71,12 +71,6 @@ export const PPTP_CALL_IN_REP = 5;
 export const PPTP_CALL_IN_CONF = 6;
 export const PPTP_CALL_CLEAR_REQ = 7;
 
-/** The kernel's names of the message types (its debug output), index 0 for anything unknown. */
-export const PPTP_MSG_NAME: readonly string[] = [
-  'UNKNOWN_MESSAGE', 'START_SESSION_REQUEST', 'START_SESSION_REPLY', 'STOP_SESSION_REQUEST', 'STOP_SESSION_REPLY',
-  'ECHO_REQUEST', 'ECHO_REPLY', 'OUT_CALL_REQUEST', 'OUT_CALL_REPLY', 'IN_CALL_REQUEST', 'IN_CALL_REPLY',
-  'IN_CALL_CONNECT', 'CALL_CLEAR_REQUEST', 'CALL_DISCONNECT_NOTIFY', 'WAN_ERROR_NOTIFY', 'SET_LINK_INFO',
-];
 
 /**
  * pptp_msg_size[]: the body (after the 8-byte PPTP header and the 4-byte control
@@ -114,27 +108,17 @@ export interface PptpMaster extends GreKeymapOwner {
   readonly keymap: [GreKeymapEntry | null, GreKeymapEntry | null];
 }
 
-/** An optional HelperContext extension for the kernel's pr_debug() lines (never drops). */
-type DebugCapable = HelperContext & { debug?(text: string): void };
-
 /** The connection's tuples while expectations and sibling tuples are built from them. */
 const pairScratch = new Uint32Array(2 * TUPLE_WORDS);
 const siblingScratch = new Uint32Array(TUPLE_WORDS);
 const invScratch = new Uint32Array(TUPLE_WORDS);
 
-function msgName(msg: number): string {
-  return msg <= PPTP_MSG_MAX ? PPTP_MSG_NAME[msg]! : PPTP_MSG_NAME[0]!;
-}
 
-/** The "invalid" path of both parsers: nothing changes, the packet passes. */
-function invalid(ctx: HelperContext, info: PptpMaster, msg: number, cid: number, pcid: number): number {
-  const d = (ctx as DebugCapable).debug;
-  if (d !== undefined) {
-    d.call(ctx, `invalid ${msgName(msg)}: type=${msg} cid=${cid} pcid=${pcid} cstate=${info.cstate} sstate=${info.sstate} ` +
-      `pns_cid=${info.pns_call_id} pac_cid=${info.pac_call_id}`);
-  }
-  return NF_ACCEPT;
-}
+/**
+ * The "invalid" path of both parsers: a message out of sequence changes nothing
+ * and the packet passes (the kernel says why only in pr_debug() lines).
+ */
+const INVALID = NF_ACCEPT;
 
 /**
  * pptp_expectfn(): an expected GRE entry was created. Its timeouts are raised
@@ -161,9 +145,10 @@ function pptpExpectfn(ctx: HelperContext, conn: number, exp: Expectation): void 
 
 /**
  * destroy_sibling_or_exp(): the GRE entry holding tuple `t` is killed, or else
- * the expectation it matches is withdrawn. True when either was found.
+ * the expectation it matches is withdrawn (neither found: nothing happens; the
+ * kernel only says so in pr_debug()).
  */
-function destroySiblingOrExp(ctx: HelperContext, t: Uint32Array): boolean {
+function destroySiblingOrExp(ctx: HelperContext, t: Uint32Array): void {
   const sibling = ctx.findConn(t, 0);
   if (sibling >= 0) {
     const tb = ctx.table;
@@ -171,14 +156,10 @@ function destroySiblingOrExp(ctx: HelperContext, t: Uint32Array): boolean {
     tb.pw[b] = 0;
     tb.pw[b + 1] = 0;
     ctx.kill(sibling);
-    return true;
+    return;
   }
   const exp = ctx.findExpectation(t, 0);
-  if (exp !== null) {
-    ctx.unexpect(exp);
-    return true;
-  }
-  return false;
+  if (exp !== null) ctx.unexpect(exp);
 }
 
 /** pptp_destroy_siblings(): the call's key map entries, then its GRE entry or expectations, PNS->PAC then PAC->PNS. */
@@ -193,9 +174,7 @@ function pptpDestroySiblings(ctx: HelperContext, conn: number, info: PptpMaster)
     const dst = dir === 0 ? info.pac_call_id : info.pns_call_id;
     t[T_PORTS] = ((src << 16) | dst) >>> 0;
     t[T_META] = ((pair[base + T_META]! & ~0xff) | IPPROTO_GRE) >>> 0;
-    if (!destroySiblingOrExp(ctx, t)) {
-      (ctx as DebugCapable).debug?.(`failed to timeout ${dir === 0 ? 'original pns->pac' : 'reply pac->pns'} ct/exp`);
-    }
+    destroySiblingOrExp(ctx, t);
   }
 }
 
@@ -225,7 +204,6 @@ function expGre(ctx: HelperContext, conn: number, info: PptpMaster, callid: numb
     ok = false;
   }
   if (!ok) {
-    (ctx as DebugCapable).debug?.('trying to override keymap');
     ctx.unexpect(expReply);
     ctx.unexpect(expOrig);
   }
@@ -239,23 +217,23 @@ function pptp_outbound_pkt(ctx: HelperContext, info: PptpMaster, msg: number, re
   let pcid = 0;
   switch (msg) {
     case PPTP_START_SESSION_REQUEST:
-      if (info.sstate !== PPTP_SESSION_NONE) return invalid(ctx, info, msg, cid, pcid);
+      if (info.sstate !== PPTP_SESSION_NONE) return INVALID;
       info.sstate = PPTP_SESSION_REQUESTED;
       break;
     case PPTP_STOP_SESSION_REQUEST:
       info.sstate = PPTP_SESSION_STOPREQ;
       break;
     case PPTP_OUT_CALL_REQUEST:
-      if (info.sstate !== PPTP_SESSION_CONFIRMED) return invalid(ctx, info, msg, cid, pcid);
+      if (info.sstate !== PPTP_SESSION_CONFIRMED) return INVALID;
       info.cstate = PPTP_CALL_OUT_REQ;
       cid = dv.getUint16(req);
       info.pns_call_id = cid;
       break;
     case PPTP_IN_CALL_REPLY:
-      if (info.cstate !== PPTP_CALL_IN_REQ && info.cstate !== PPTP_CALL_IN_REP) return invalid(ctx, info, msg, cid, pcid);
+      if (info.cstate !== PPTP_CALL_IN_REQ && info.cstate !== PPTP_CALL_IN_REP) return INVALID;
       cid = dv.getUint16(req);
       pcid = dv.getUint16(req + 2);
-      if (info.pac_call_id !== pcid) return invalid(ctx, info, msg, cid, pcid);
+      if (info.pac_call_id !== pcid) return INVALID;
       if (ctx.meta.buf[req + 4] === PPTP_INCALL_ACCEPT) {
         info.cstate = PPTP_CALL_IN_REP;
         info.pns_call_id = cid;
@@ -264,7 +242,7 @@ function pptp_outbound_pkt(ctx: HelperContext, info: PptpMaster, msg: number, re
       }
       break;
     case PPTP_CALL_CLEAR_REQUEST:
-      if (info.sstate !== PPTP_SESSION_CONFIRMED) return invalid(ctx, info, msg, cid, pcid);
+      if (info.sstate !== PPTP_SESSION_CONFIRMED) return INVALID;
       // Only one call is followed: whichever call id it names, that one is clearing.
       info.cstate = PPTP_CALL_CLEAR_REQ;
       break;
@@ -273,7 +251,7 @@ function pptp_outbound_pkt(ctx: HelperContext, info: PptpMaster, msg: number, re
     case PPTP_ECHO_REPLY:
       break;
     default:
-      return invalid(ctx, info, msg, cid, pcid);
+      return INVALID;
   }
   return NF_ACCEPT;
 }
@@ -286,19 +264,19 @@ function pptp_inbound_pkt(ctx: HelperContext, conn: number, info: PptpMaster, ms
   let pcid = 0;
   switch (msg) {
     case PPTP_START_SESSION_REPLY:
-      if (info.sstate < PPTP_SESSION_REQUESTED) return invalid(ctx, info, msg, cid, pcid);
+      if (info.sstate < PPTP_SESSION_REQUESTED) return INVALID;
       info.sstate = buf[req + 2] === PPTP_START_OK ? PPTP_SESSION_CONFIRMED : PPTP_SESSION_ERROR;
       break;
     case PPTP_STOP_SESSION_REPLY:
-      if (info.sstate > PPTP_SESSION_STOPREQ) return invalid(ctx, info, msg, cid, pcid);
+      if (info.sstate > PPTP_SESSION_STOPREQ) return INVALID;
       info.sstate = buf[req] === PPTP_STOP_OK ? PPTP_SESSION_NONE : PPTP_SESSION_ERROR;
       break;
     case PPTP_OUT_CALL_REPLY:
-      if (info.sstate !== PPTP_SESSION_CONFIRMED) return invalid(ctx, info, msg, cid, pcid);
-      if (info.cstate !== PPTP_CALL_OUT_REQ && info.cstate !== PPTP_CALL_OUT_CONF) return invalid(ctx, info, msg, cid, pcid);
+      if (info.sstate !== PPTP_SESSION_CONFIRMED) return INVALID;
+      if (info.cstate !== PPTP_CALL_OUT_REQ && info.cstate !== PPTP_CALL_OUT_CONF) return INVALID;
       cid = dv.getUint16(req);
       pcid = dv.getUint16(req + 2);
-      if (info.pns_call_id !== pcid) return invalid(ctx, info, msg, cid, pcid);
+      if (info.pns_call_id !== pcid) return INVALID;
       if (buf[req + 4] === PPTP_OUTCALL_CONNECT) {
         info.cstate = PPTP_CALL_OUT_CONF;
         info.pac_call_id = cid;
@@ -308,17 +286,17 @@ function pptp_inbound_pkt(ctx: HelperContext, conn: number, info: PptpMaster, ms
       }
       break;
     case PPTP_IN_CALL_REQUEST:
-      if (info.sstate !== PPTP_SESSION_CONFIRMED) return invalid(ctx, info, msg, cid, pcid);
+      if (info.sstate !== PPTP_SESSION_CONFIRMED) return INVALID;
       cid = dv.getUint16(req);
       info.cstate = PPTP_CALL_IN_REQ;
       info.pac_call_id = cid;
       break;
     case PPTP_IN_CALL_CONNECT:
-      if (info.sstate !== PPTP_SESSION_CONFIRMED) return invalid(ctx, info, msg, cid, pcid);
-      if (info.cstate !== PPTP_CALL_IN_REP && info.cstate !== PPTP_CALL_IN_CONF) return invalid(ctx, info, msg, cid, pcid);
+      if (info.sstate !== PPTP_SESSION_CONFIRMED) return INVALID;
+      if (info.cstate !== PPTP_CALL_IN_REP && info.cstate !== PPTP_CALL_IN_CONF) return INVALID;
       pcid = dv.getUint16(req);
       cid = info.pac_call_id;
-      if (info.pns_call_id !== pcid) return invalid(ctx, info, msg, cid, pcid);
+      if (info.pns_call_id !== pcid) return INVALID;
       info.cstate = PPTP_CALL_IN_CONF;
       expGre(ctx, conn, info, cid, pcid);
       break;
@@ -333,7 +311,7 @@ function pptp_inbound_pkt(ctx: HelperContext, conn: number, info: PptpMaster, ms
     case PPTP_ECHO_REPLY:
       break;
     default:
-      return invalid(ctx, info, msg, cid, pcid);
+      return INVALID;
   }
   return NF_ACCEPT;
 }
