@@ -727,6 +727,15 @@ function pptpScenarios(): Scenario[] {
     b.s(c.synack('s'));
     b.p(c.ack('c'));
   };
+  /** The handshake and a started control session (SCCRQ, SCCRP). */
+  const session = (b: P, c: TcpConversation): void => {
+    session(b, c);
+  };
+  /** An outgoing call set up: OCRQ from the PNS with its call id, OCRP from the PAC with its own. */
+  const call = (b: P, c: TcpConversation, pns: number, pac: number): void => {
+    msg(b, c, 'c', ocrq(pns));
+    msg(b, c, 's', ocrp(pac, pns));
+  };
   {
     const b = new P({
       name: 'pptp_outgoing_call',
@@ -734,11 +743,8 @@ function pptpScenarios(): Scenario[] {
       ...pptp,
     });
     const c = tcpConv(C4, 40700, S4, PPTP_PORT);
-    handshake(b, c);
-    msg(b, c, 'c', sccrq());
-    msg(b, c, 's', sccrp());
-    msg(b, c, 'c', ocrq(0x1111));
-    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    session(b, c);
+    call(b, c, 0x1111, 0x2222);
     b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 1 }));
     b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 1, ack: 1 }));
     b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 2, ack: 1 }));
@@ -760,9 +766,7 @@ function pptpScenarios(): Scenario[] {
       ...pptp,
     });
     const c = tcpConv(C4, 40710, S4, PPTP_PORT);
-    handshake(b, c);
-    msg(b, c, 'c', sccrq());
-    msg(b, c, 's', sccrp());
+    session(b, c);
     msg(b, c, 's', icrq(0x3333));
     msg(b, c, 'c', icrp(0x4444, 0x3333));
     msg(b, c, 's', iccn(0x4444));
@@ -786,8 +790,7 @@ function pptpScenarios(): Scenario[] {
     msg(b, c, 'c', sccrq());
     b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 2 }));
     msg(b, c, 's', sccrp());
-    msg(b, c, 'c', ocrq(0x1111));
-    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    call(b, c, 0x1111, 0x2222);
     b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 2 }));
     b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 3, ack: 2 }));
     b.p(greV1(q, 0x2999, PPP_FRAME, { seq: 1 }));
@@ -817,8 +820,7 @@ function pptpScenarios(): Scenario[] {
     msg(b, c, 's', ocrp(0x2222, 0x1234));
     msg(b, c, 's', ocrp(0x2222, 0x1111, 3));
     msg(b, c, 's', ocrp(0x2222, 0x1111));
-    msg(b, c, 'c', ocrq(0x1115));
-    msg(b, c, 's', ocrp(0x2225, 0x1115));
+    call(b, c, 0x1115, 0x2225);
     b.p(greV1(q, 0x2225, PPP_FRAME, { seq: 1 }));
     b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 1 }));
     out.push(b.done());
@@ -830,15 +832,11 @@ function pptpScenarios(): Scenario[] {
       ...pptp,
     });
     const c = tcpConv(C4, 40740, S4, PPTP_PORT);
-    handshake(b, c);
-    msg(b, c, 'c', sccrq());
-    msg(b, c, 's', sccrp());
-    msg(b, c, 'c', ocrq(0x1111));
-    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    session(b, c);
+    call(b, c, 0x1111, 0x2222);
     msg(b, c, 's', ocrp(0x2222, 0x1111));
     b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 1 }));
-    msg(b, c, 'c', ocrq(0x1112));
-    msg(b, c, 's', ocrp(0x2223, 0x1112));
+    call(b, c, 0x1112, 0x2223);
     b.p(greV1(q, 0x2223, PPP_FRAME, { seq: 1 }));
     b.s(greV1(r, 0x1112, PPP_FRAME, { seq: 1 }));
     b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 1 }));
@@ -852,11 +850,8 @@ function pptpScenarios(): Scenario[] {
       ...pptp,
     });
     const c = tcpConv(C4, 40760, S4, PPTP_PORT);
-    handshake(b, c);
-    msg(b, c, 'c', sccrq());
-    msg(b, c, 's', sccrp());
-    msg(b, c, 'c', ocrq(0x1111));
-    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    session(b, c);
+    call(b, c, 0x1111, 0x2222);
     b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 1 }));
     b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 1, ack: 1 }));
     b.p(c.rst('c'));
@@ -877,11 +872,8 @@ function pptpScenarios(): Scenario[] {
     const r6: IpSpec = { src: S6, dst: C6 };
     const b = new P({ name: 'pptp_ipv6', description: 'PPTP over IPv6: the helper is registered for IPv4 only, so the call expects nothing and its GRE gets source key 0', ...pptp });
     const c = tcpConv(C6, 40770, S6, PPTP_PORT);
-    handshake(b, c);
-    msg(b, c, 'c', sccrq());
-    msg(b, c, 's', sccrp());
-    msg(b, c, 'c', ocrq(0x1111));
-    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    session(b, c);
+    call(b, c, 0x1111, 0x2222);
     b.p(greV1(q6, 0x2222, PPP_FRAME, { seq: 1 }));
     b.s(greV1(r6, 0x1111, PPP_FRAME, { seq: 1, ack: 1 }));
     out.push(b.done());
@@ -889,11 +881,8 @@ function pptpScenarios(): Scenario[] {
   {
     const b = new P({ name: 'pptp_no_helper', description: 'The outgoing call without the PPTP helper: GRE gets source key 0, one unreplied entry per direction', needsProtocol: 'gre' });
     const c = tcpConv(C4, 40750, S4, PPTP_PORT);
-    handshake(b, c);
-    msg(b, c, 'c', sccrq());
-    msg(b, c, 's', sccrp());
-    msg(b, c, 'c', ocrq(0x1111));
-    msg(b, c, 's', ocrp(0x2222, 0x1111));
+    session(b, c);
+    call(b, c, 0x1111, 0x2222);
     b.p(greV1(q, 0x2222, PPP_FRAME, { seq: 1 }));
     b.s(greV1(r, 0x1111, PPP_FRAME, { seq: 1, ack: 1 }));
     out.push(b.done());
