@@ -30,8 +30,13 @@ export const MAX_CHAINLEN_SPAN = 30;
  * practically impossible with a seeded hash (Poisson tail under 1e-20 per bucket).
  */
 export const CHAINS_LOAD = 8;
-/** The kernel's warning when a packet is dropped because the table is full (init_net). */
-export const TABLE_FULL_MESSAGE = 'nf_conntrack: table full, dropping packet';
+/**
+ * The kernel's warning when a packet is dropped because the table is full, as
+ * 6.18 prints it in the initial namespace (the one a replay stands for): the
+ * file's pr_fmt puts the module name before a text that starts with it already.
+ * Other namespaces get "... table full in netns N, dropping packet" (recorded).
+ */
+export const TABLE_FULL_MESSAGE = 'nf_conntrack: nf_conntrack: table full, dropping packet';
 
 /**
  * gc_worker_can_early_drop(): in the gc worker's early-drop mode (table at least

@@ -1,7 +1,7 @@
 /**
  * net_ratelimit() (net/core/utils.c, lib/ratelimit.c, Linux 6.18) on the
  * capture clock: the limit every net_*_ratelimited() message shares, among
- * them "nf_conntrack: table full, dropping packet".
+ * them the table-full warning (TABLE_FULL_MESSAGE).
  *
  * net_ratelimit_state allows net.core.message_burst (10) messages per
  * net.core.message_cost (5 s). The first call opens a window; a call more than

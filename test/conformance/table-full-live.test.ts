@@ -147,8 +147,8 @@ type LiveGolden = Omit<Golden, 'packets'> & {
 /**
  * The kernel's warning as 6.18 prints it: "nf_conntrack: nf_conntrack: table full in netns
  * 4026532176, dropping packet" (pr_fmt adds the module name to a text that has it already, and
- * the namespace's inode number is random). ctscope prints TABLE_FULL_MESSAGE, the older kernels'
- * text, so the two are compared as "this packet's warning was printed" (mapped to
+ * the namespace's inode number is random). ctscope prints TABLE_FULL_MESSAGE, the initial
+ * namespace's text, so the two are compared as "this packet's warning was printed" (mapped to
  * TABLE_FULL_MESSAGE); the kernel's line must still have one of these shapes.
  */
 const KERNEL_TABLE_FULL = /^nf_conntrack: (?:nf_conntrack: )?table full(?: in netns \d+)?, dropping packet$/;

@@ -89,7 +89,7 @@ test('replay --stats: a flood longer than a second: the gc worker\'s first run e
 test('replay --packets: the first 10 table-full drops carry the kernel\'s message, the rest show [dropped]', () => {
   const out = replay(floodBytes({ kind: 'syn', packets: 1000, legit: L, seed: 21 }), ['--sysctl', `net.netfilter.nf_conntrack_max=${M}`, '--packets']);
   const lines = out.stdout.trimEnd().split('\n');
-  const logged = lines.filter((l) => l.endsWith('  [nf_conntrack: table full, dropping packet]'));
+  const logged = lines.filter((l) => l.endsWith('  [nf_conntrack: nf_conntrack: table full, dropping packet]'));
   const silent = lines.filter((l) => l.endsWith('  [dropped]'));
   assert.equal(logged.length, 10);
   // 1000 flood SYNs, the first 295 fill the table: the other 705 evicted or were dropped.
