@@ -361,9 +361,10 @@ def nft_ruleset(tag, tun):
 def helper_ruleset(helpers):
     """Attach kernel helpers the way a modern ruleset does: a ct helper object and a prerouting
     rule after conntrack (-200) at priority -150 (mangle). Specs: ftp, ftp:2121, tftp, tftp:1069, irc,
-    sane, amanda, pptp."""
+    sane, amanda, pptp, netbios-ns, snmp."""
     protos = {'ftp': ('tcp', 21), 'tftp': ('udp', 69), 'irc': ('tcp', 6667), 'sane': ('tcp', 6566),
-              'amanda': ('udp', 10080), 'pptp': ('tcp', 1723)}
+              'amanda': ('udp', 10080), 'pptp': ('tcp', 1723), 'netbios-ns': ('udp', 137),
+              'snmp': ('udp', 161)}
     objs, rules = [], []
     for spec in helpers:
         name, _, port = spec.partition(':')
@@ -377,7 +378,7 @@ def helper_ruleset(helpers):
         rules.append(f'    {proto} dport {port} ct helper set "{obj}"')
     lines = ['table inet ctrechelp {']
     for obj in objs:
-        name = obj.split('-')[0]
+        name = obj.rpartition('-')[0]
         lines.append(f'  ct helper {obj} {{ type "{name}" protocol {protos[name][0]}; l3proto inet; }}')
     lines.append('  chain pre { type filter hook prerouting priority -150; policy accept;')
     lines.extend(rules)

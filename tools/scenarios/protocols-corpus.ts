@@ -729,7 +729,9 @@ function pptpScenarios(): Scenario[] {
   };
   /** The handshake and a started control session (SCCRQ, SCCRP). */
   const session = (b: P, c: TcpConversation): void => {
-    session(b, c);
+    handshake(b, c);
+    msg(b, c, 'c', sccrq());
+    msg(b, c, 's', sccrp());
   };
   /** An outgoing call set up: OCRQ from the PNS with its call id, OCRP from the PAC with its own. */
   const call = (b: P, c: TcpConversation, pns: number, pac: number): void => {
@@ -953,7 +955,36 @@ function ircScenarios(): Scenario[] {
   return out;
 }
 
+/**
+ * The broadcast helpers (nf_conntrack_broadcast.c: netbios-ns, snmp) expect answers only for
+ * requests a local socket sent; forwarded packets get the helper and nothing else.
+ */
+function broadcastScenarios(): Scenario[] {
+  const one = (helper: string, port: number, sport: number, query: Uint8Array, answer: Uint8Array): Scenario => {
+    const b = new P({
+      name: `${helper.replace('-', '_')}_forwarded`,
+      description: `${helper} helper on a forwarded query to udp/${port}: the entry carries the helper, the server's answer is ESTABLISHED, another host's answer is NEW (no expectation: not a local socket's broadcast)`,
+      helpers: [helper],
+      needsProtocol: helper,
+    });
+    b.p(udp({ src: C4, dst: S4 }, { sport, dport: port, payload: query }));
+    b.s(udp({ src: S4, dst: C4 }, { sport: port, dport: sport, payload: answer }));
+    b.s(udp({ src: O4, dst: C4 }, { sport: port, dport: sport, payload: answer }));
+    return b.done();
+  };
+  // A NetBIOS name query for "WORKGROUP" and its positive answer; an SNMP get-request and response (v2c, "public").
+  const nbQuery = concat(new Uint8Array([0x12, 0x34, 0x01, 0x10, 0, 1, 0, 0, 0, 0, 0, 0, 0x20]), bytes('FHEPFCELEHFCEPFFFACACACACACACAAA'), new Uint8Array([0, 0, 0x20, 0, 1]));
+  const nbAnswer = concat(new Uint8Array([0x12, 0x34, 0x85, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0x20]), bytes('FHEPFCELEHFCEPFFFACACACACACACAAA'),
+    new Uint8Array([0, 0, 0x20, 0, 1, 0, 0, 0x0e, 0x10, 0, 6, 0, 0, 192, 168, 1, 35]));
+  const snmpGet = new Uint8Array([0x30, 0x26, 0x02, 0x01, 0x01, 0x04, 0x06, 0x70, 0x75, 0x62, 0x6c, 0x69, 0x63, 0xa0, 0x19, 0x02, 0x01, 0x01,
+    0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x0e, 0x30, 0x0c, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x03, 0x00, 0x05, 0x00]);
+  const snmpResponse = new Uint8Array([0x30, 0x29, 0x02, 0x01, 0x01, 0x04, 0x06, 0x70, 0x75, 0x62, 0x6c, 0x69, 0x63, 0xa2, 0x1c, 0x02, 0x01, 0x01,
+    0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x11, 0x30, 0x0f, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x03, 0x00, 0x43, 0x03, 0x01, 0xe2, 0x40]);
+  return [one('netbios-ns', 137, 40137, nbQuery, nbAnswer), one('snmp', 161, 40161, snmpGet, snmpResponse)];
+}
+
 export function protocolScenarios(): Scenario[] {
-  const all = [...ftpScenarios(), capturedVsftpdSession(), ...tftpScenarios(), ...ircScenarios(), ...fragmentScenarios(), ...sctpScenarios(), ...greScenarios(), ...pptpScenarios()];
+  const all = [...ftpScenarios(), capturedVsftpdSession(), ...tftpScenarios(), ...ircScenarios(), ...fragmentScenarios(), ...sctpScenarios(), ...greScenarios(), ...pptpScenarios(),
+    ...broadcastScenarios()];
   return all.map((s) => (KNOWN[s.name] !== undefined ? { ...s, knownDifference: KNOWN[s.name] } : s));
 }
