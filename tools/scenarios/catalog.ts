@@ -195,6 +195,17 @@ function tcpScenarios(): Scenario[] {
     b.p(c.ack('c'));
     out.push(b.done());
   }
+  // The same ACK again from the same side counts as a retransmission (ip_ct_tcp.retrans, a u8):
+  // from nf_conntrack_tcp_max_retrans (3) repeats on, the entry gets the max_retrans timeout (300 s);
+  // after 256 repeats the count has wrapped, and 258 repeats leave it at 2: the state's timeout again.
+  for (const [repeats, what] of [[3, 'the max_retrans timeout'], [258, 'the count wraps at 256: the established timeout again']] as const) {
+    const b = new B(`tcp_ack_retransmit_${repeats}`, `An established connection's last ACK sent ${repeats} more times: ${what}`);
+    const c = conv(40000 + repeats);
+    established(b, c);
+    const ack = c.ack('c');
+    for (let i = 0; i < repeats; i++) b.p(ack, 1);
+    out.push(b.done());
+  }
   {
     const b = new B('tcp_synack_retransmit', 'SYN/ACK retransmitted before the final ACK');
     const c = conv();

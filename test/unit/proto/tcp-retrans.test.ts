@@ -1,7 +1,8 @@
 /**
  * The retransmission count (ip_ct_tcp.retrans) behind nf_conntrack_tcp_max_retrans:
  * a u8 in the kernel, so it wraps after 255 identical ACKs and the entry gets
- * its state's timeout again until the count reaches max_retrans once more.
+ * its state's timeout again until the count reaches max_retrans once more
+ * (recorded from the kernel: conformance scenarios tcp_ack_retransmit_3 and _258).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
