@@ -26,8 +26,12 @@ export class HelperSupport implements HelperContext {
   /** Expected entries and their master (a child holds a reference on its master: use=). */
   private readonly masterOf = new Map<number, number>();
   private readonly children = new Map<number, number>();
-  /** Expected entries and their master's helper data (which outlives the master's slot, as a reference would). */
-  private readonly masterState = new Map<number, object>();
+  /**
+   * Expected GRE entries and their PPTP master's helper data (which outlives the
+   * master's slot, as a reference would): destroy_gre_conntrack() empties the
+   * master's key map entries when such an entry goes.
+   */
+  private readonly greMasters = new Map<number, GreKeymapOwner>();
   /** Entries being deleted whose helper has a destroy hook, until it has run (afterDestroy). */
   private readonly dying = new Map<number, Attached>();
   /** The GRE key map of this table's namespace (filled by the PPTP helper). */
@@ -67,7 +71,7 @@ export class HelperSupport implements HelperContext {
       this.masterOf.set(conn, exp.master);
       this.children.set(exp.master, (this.children.get(exp.master) ?? 0) + 1);
       const ms = this.attached.get(exp.master)?.state;
-      if (ms !== undefined) this.masterState.set(conn, ms);
+      if (ms !== undefined && 'keymap' in ms && (t.rec[base + T_META]! & 0xff) === IPPROTO_GRE) this.greMasters.set(conn, ms as GreKeymapOwner);
       if (exp.expectfn !== undefined) {
         this.nowMs = nowMs;
         exp.expectfn(conn, exp);
@@ -103,13 +107,10 @@ export class HelperSupport implements HelperContext {
     const deferred = a !== undefined && a.helper.destroy !== undefined && this.table.isConfirmed(conn);
     if (deferred) this.dying.set(conn, a);
     this.attached.delete(conn);
-    const ms = this.masterState.get(conn);
-    if (ms !== undefined) {
-      this.masterState.delete(conn);
-      // nf_ct_destroy() of a GRE entry: its master's key map entries go (destroy_gre_conntrack).
-      if ((this.table.rec[this.table.origBase(conn) + T_META]! & 0xff) === IPPROTO_GRE && 'keymap' in ms) {
-        this.keymap.destroy(ms as GreKeymapOwner);
-      }
+    const owner = this.greMasters.get(conn);
+    if (owner !== undefined) {
+      this.greMasters.delete(conn);
+      this.keymap.destroy(owner);
     }
     const master = this.masterOf.get(conn);
     if (master !== undefined) {

@@ -5,6 +5,7 @@
  * expect snprintf_default).
  */
 import { formatAddr } from './addr.js';
+import { IPPROTO_GRE } from '../core/consts.js';
 
 /** A read-only picture of one expectation. */
 export interface ExpectSnapshot {
@@ -39,7 +40,7 @@ function flagText(flags: number): string {
 
 /** The tuple's L4 part: GRE keys (PPTP's expectations) or ports. */
 function l4Text(protonum: number, sport: number, dport: number): string {
-  if (protonum === 47) return `srckey=0x${sport.toString(16)} dstkey=0x${dport.toString(16)} `;
+  if (protonum === IPPROTO_GRE) return `srckey=0x${sport.toString(16)} dstkey=0x${dport.toString(16)} `;
   return `sport=${sport} dport=${dport} `;
 }
 

@@ -25,6 +25,7 @@ import type { ConntrackHelper, HelperContext } from './helper.js';
 import type { Expectation } from '../expect/expectations.js';
 import type { GreKeymapEntry, GreKeymapOwner } from '../proto/gre.js';
 import { TUPLE_WORDS, T_META, T_PORTS } from '../tuple/tuple.js';
+import { invertTuple } from '../tuple/invert.js';
 
 export const PPTP_CONTROL_PORT = 1723;
 const PPTP_PACKET_CONTROL = 1;
@@ -71,7 +72,6 @@ export const PPTP_CALL_IN_REP = 5;
 export const PPTP_CALL_IN_CONF = 6;
 export const PPTP_CALL_CLEAR_REQ = 7;
 
-
 /**
  * pptp_msg_size[]: the body (after the 8-byte PPTP header and the 4-byte control
  * header) each message type must at least have to be read; 0 for the echo
@@ -113,7 +113,6 @@ const pairScratch = new Uint32Array(2 * TUPLE_WORDS);
 const siblingScratch = new Uint32Array(TUPLE_WORDS);
 const invScratch = new Uint32Array(TUPLE_WORDS);
 
-
 /**
  * The "invalid" path of both parsers: a message out of sequence changes nothing
  * and the packet passes (the kernel says why only in pr_debug() lines).
@@ -130,16 +129,9 @@ function pptpExpectfn(ctx: HelperContext, conn: number, exp: Expectation): void 
   const b = t.pwBase(conn);
   t.pw[b] = PPTP_GRE_TIMEOUT;
   t.pw[b + 1] = PPTP_GRE_STREAM_TIMEOUT;
-  // nf_ct_invert_tuple() of the expected tuple (meaningful without NAT only).
-  const inv = invScratch;
-  for (let i = 0; i < 4; i++) {
-    inv[i] = exp.tuple[4 + i]!;
-    inv[4 + i] = exp.tuple[i]!;
-  }
-  const w = exp.tuple[T_PORTS]!;
-  inv[T_PORTS] = (((w & 0xffff) << 16) | (w >>> 16)) >>> 0;
-  inv[T_META] = exp.tuple[T_META]!;
-  const other = ctx.findExpectation(inv, 0);
+  // The other direction's expectation is for the inverse of this one's tuple (without NAT).
+  invertTuple(invScratch, 0, exp.tuple, 0);
+  const other = ctx.findExpectation(invScratch, 0);
   if (other !== null) ctx.unexpect(other);
 }
 
@@ -213,8 +205,6 @@ function expGre(ctx: HelperContext, conn: number, info: PptpMaster, callid: numb
 /** pptp_outbound_pkt(): a message from the PNS (original direction). `req` is the offset of its body. */
 function pptp_outbound_pkt(ctx: HelperContext, info: PptpMaster, msg: number, req: number): number {
   const dv = ctx.meta.dv;
-  let cid = 0;
-  let pcid = 0;
   switch (msg) {
     case PPTP_START_SESSION_REQUEST:
       if (info.sstate !== PPTP_SESSION_NONE) return INVALID;
@@ -226,17 +216,14 @@ function pptp_outbound_pkt(ctx: HelperContext, info: PptpMaster, msg: number, re
     case PPTP_OUT_CALL_REQUEST:
       if (info.sstate !== PPTP_SESSION_CONFIRMED) return INVALID;
       info.cstate = PPTP_CALL_OUT_REQ;
-      cid = dv.getUint16(req);
-      info.pns_call_id = cid;
+      info.pns_call_id = dv.getUint16(req);
       break;
     case PPTP_IN_CALL_REPLY:
       if (info.cstate !== PPTP_CALL_IN_REQ && info.cstate !== PPTP_CALL_IN_REP) return INVALID;
-      cid = dv.getUint16(req);
-      pcid = dv.getUint16(req + 2);
-      if (info.pac_call_id !== pcid) return INVALID;
+      if (info.pac_call_id !== dv.getUint16(req + 2)) return INVALID; // the peer's call id
       if (ctx.meta.buf[req + 4] === PPTP_INCALL_ACCEPT) {
         info.cstate = PPTP_CALL_IN_REP;
-        info.pns_call_id = cid;
+        info.pns_call_id = dv.getUint16(req);
       } else {
         info.cstate = PPTP_CALL_NONE;
       }
@@ -260,8 +247,6 @@ function pptp_outbound_pkt(ctx: HelperContext, info: PptpMaster, msg: number, re
 function pptp_inbound_pkt(ctx: HelperContext, conn: number, info: PptpMaster, msg: number, req: number): number {
   const dv = ctx.meta.dv;
   const buf = ctx.meta.buf;
-  let cid = 0;
-  let pcid = 0;
   switch (msg) {
     case PPTP_START_SESSION_REPLY:
       if (info.sstate < PPTP_SESSION_REQUESTED) return INVALID;
@@ -271,11 +256,11 @@ function pptp_inbound_pkt(ctx: HelperContext, conn: number, info: PptpMaster, ms
       if (info.sstate > PPTP_SESSION_STOPREQ) return INVALID;
       info.sstate = buf[req] === PPTP_STOP_OK ? PPTP_SESSION_NONE : PPTP_SESSION_ERROR;
       break;
-    case PPTP_OUT_CALL_REPLY:
+    case PPTP_OUT_CALL_REPLY: {
       if (info.sstate !== PPTP_SESSION_CONFIRMED) return INVALID;
       if (info.cstate !== PPTP_CALL_OUT_REQ && info.cstate !== PPTP_CALL_OUT_CONF) return INVALID;
-      cid = dv.getUint16(req);
-      pcid = dv.getUint16(req + 2);
+      const cid = dv.getUint16(req);
+      const pcid = dv.getUint16(req + 2);
       if (info.pns_call_id !== pcid) return INVALID;
       if (buf[req + 4] === PPTP_OUTCALL_CONNECT) {
         info.cstate = PPTP_CALL_OUT_CONF;
@@ -285,23 +270,20 @@ function pptp_inbound_pkt(ctx: HelperContext, conn: number, info: PptpMaster, ms
         info.cstate = PPTP_CALL_NONE;
       }
       break;
+    }
     case PPTP_IN_CALL_REQUEST:
       if (info.sstate !== PPTP_SESSION_CONFIRMED) return INVALID;
-      cid = dv.getUint16(req);
       info.cstate = PPTP_CALL_IN_REQ;
-      info.pac_call_id = cid;
+      info.pac_call_id = dv.getUint16(req);
       break;
     case PPTP_IN_CALL_CONNECT:
       if (info.sstate !== PPTP_SESSION_CONFIRMED) return INVALID;
       if (info.cstate !== PPTP_CALL_IN_REP && info.cstate !== PPTP_CALL_IN_CONF) return INVALID;
-      pcid = dv.getUint16(req);
-      cid = info.pac_call_id;
-      if (info.pns_call_id !== pcid) return INVALID;
+      if (info.pns_call_id !== dv.getUint16(req)) return INVALID; // the peer's call id
       info.cstate = PPTP_CALL_IN_CONF;
-      expGre(ctx, conn, info, cid, pcid);
+      expGre(ctx, conn, info, info.pac_call_id, info.pns_call_id);
       break;
     case PPTP_CALL_DISCONNECT_NOTIFY:
-      cid = dv.getUint16(req);
       info.cstate = PPTP_CALL_NONE;
       pptpDestroySiblings(ctx, conn, info);
       break;
